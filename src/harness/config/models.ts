@@ -1,0 +1,102 @@
+import { readFileSync } from 'node:fs'
+import path from 'node:path'
+import { LineCounter, parseDocument } from 'yaml'
+import { z } from 'zod'
+
+/** "14B", "135M", "8e9" or a plain number of parameters. */
+const parameterCount = z.union([
+  z.number().positive(),
+  z
+    .string()
+    .regex(/^\d+(\.\d+)?\s*[KMBT]$/i, 'write a parameter count like "14B" or "135M"')
+    .transform((text) => {
+      const scale = { K: 1e3, M: 1e6, B: 1e9, T: 1e12 }[text.trim().slice(-1).toUpperCase() as 'K' | 'M' | 'B' | 'T']
+      return Number.parseFloat(text) * scale
+    }),
+])
+
+const GenerationOptionsSchema = z
+  .object({
+    temperature: z.number().min(0).max(2).optional(),
+    top_p: z.number().gt(0).max(1).optional(),
+    max_tokens: z.number().int().positive().optional(),
+    seed: z.number().int().optional(),
+  })
+  .strict()
+
+const common = {
+  name: z
+    .string()
+    .regex(/^[a-z0-9][a-z0-9._-]*$/, 'names are lower-case letters, digits, ".", "_" and "-" (they become Vitest project names)'),
+  model: z.string().min(1).describe('the model id sent to the provider and expected back in its responses'),
+  params: parameterCount.optional(),
+  context_window: z.number().int().positive().default(8192),
+  concurrency: z.number().int().positive().default(1),
+  timeout_seconds: z.number().positive().default(600).describe('per model call'),
+  generation: GenerationOptionsSchema.default({}),
+}
+
+export const ModelSpecSchema = z.discriminatedUnion('provider', [
+  z
+    .object({
+      ...common,
+      provider: z.literal('openai'),
+      base_url: z.url(),
+      api_key_env: z
+        .string()
+        .regex(/^[A-Z_][A-Z0-9_]*$/, 'the NAME of an environment variable holding the key, not the key itself')
+        .optional(),
+    })
+    .strict(),
+  z
+    .object({
+      ...common,
+      provider: z.literal('fixture'),
+      script: z.string().min(1).describe('YAML file of scripted replies, relative to models.yaml'),
+    })
+    .strict(),
+])
+export type ModelSpec = z.infer<typeof ModelSpecSchema>
+
+export const ModelsFileSchema = z
+  .object({
+    models: z.array(ModelSpecSchema).min(1),
+  })
+  .strict()
+  .superRefine((file, ctx) => {
+    const seen = new Set<string>()
+    file.models.forEach((model, index) => {
+      if (seen.has(model.name)) {
+        ctx.addIssue({ code: 'custom', path: ['models', index, 'name'], message: `duplicate model name "${model.name}"` })
+      }
+      seen.add(model.name)
+    })
+  })
+
+export class ConfigError extends Error {
+  override name = 'ConfigError'
+}
+
+/** Load and validate models.yaml; resolve fixture scripts relative to it. */
+export function loadModels(file: string): ModelSpec[] {
+  let text: string
+  try {
+    text = readFileSync(file, 'utf8')
+  } catch {
+    throw new ConfigError(`${file}: not found. Create it (see models.yaml in the skilldelta repository) or pass another path.`)
+  }
+  const counter = new LineCounter()
+  const doc = parseDocument(text, { lineCounter: counter })
+  if (doc.errors[0]) throw new ConfigError(`${file}: YAML error: ${doc.errors[0].message}`)
+  const parsed = ModelsFileSchema.safeParse(doc.toJS())
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]!
+    const node = doc.getIn(issue.path as unknown[], true) as { range?: [number, number, number] } | undefined
+    const where = node?.range ? `:${counter.linePos(node.range[0]).line}` : ''
+    throw new ConfigError(`${file}${where}: ${issue.path.join('.') || '(file)'}: ${issue.message}`)
+  }
+  const dir = path.dirname(path.resolve(file))
+  return parsed.data.models.map((model) =>
+    model.provider === 'fixture' ? { ...model, script: path.resolve(dir, model.script) } : model,
+  )
+}

@@ -1,0 +1,83 @@
+import path from 'node:path'
+import { z } from 'zod'
+
+export const BUILTIN_CONDITIONS = ['zero_shot', 'one_shot', 'with_skills'] as const
+
+export const ConditionSchema = z
+  .object({
+    name: z.string().regex(/^[a-z0-9_-]+$/, 'condition names are lower-case letters, digits, "_" and "-"'),
+    /** Reference notebook (percent-format script) shown to the model. */
+    example: z.string().optional(),
+    /** Skills given inline: none, every SKILL.md under skillsDir, or the named ones. */
+    skills: z.union([z.enum(['none', 'all']), z.array(z.string()).min(1)]).default('none'),
+  })
+  .strict()
+export type Condition = z.infer<typeof ConditionSchema>
+
+const builtin = (name: (typeof BUILTIN_CONDITIONS)[number]): Condition => {
+  if (name === 'one_shot') return { name, skills: 'none', example: 'auto' }
+  if (name === 'with_skills') return { name, skills: 'all' }
+  return { name, skills: 'none' }
+}
+
+export const ExecutionSettingsSchema = z
+  .object({
+    cellTimeoutSeconds: z.number().positive().default(300),
+    startupTimeoutSeconds: z.number().positive().default(60),
+    memoryMb: z.number().int().min(256).default(4096),
+    /** bwrap: require bubblewrap; auto: use it when it works, else warn loudly; none: no isolation. */
+    sandbox: z.enum(['auto', 'bwrap', 'none']).default('auto'),
+    probeMaxValues: z.number().int().positive().default(50_000_000),
+  })
+  .strict()
+export type ExecutionSettings = z.infer<typeof ExecutionSettingsSchema>
+
+export const SkilldeltaOptionsSchema = z
+  .object({
+    models: z.string().default('models.yaml'),
+    include: z.array(z.string()).default(['benchmarks/**/*.GOAL.md']),
+    conditions: z
+      .array(z.union([z.enum(BUILTIN_CONDITIONS), ConditionSchema]))
+      .min(1)
+      .default([...BUILTIN_CONDITIONS]),
+    epochs: z.number().int().min(1).default(1),
+    resultsDir: z.string().default('results'),
+    skillsDir: z.string().default('skills'),
+    oraclesDir: z.string().default('benchmarks/oracles'),
+    execution: ExecutionSettingsSchema.default(ExecutionSettingsSchema.parse({})),
+  })
+  .strict()
+export type SkilldeltaOptions = z.input<typeof SkilldeltaOptionsSchema>
+
+/** What every test worker receives through `inject('skilldelta:settings')`. */
+export interface RunSettings {
+  root: string
+  runId: string
+  conditions: Condition[]
+  epochs: number
+  resultsDir: string
+  skillsDir: string
+  oraclesDir: string
+  execution: ExecutionSettings
+}
+
+export function newRunId(now = new Date()): string {
+  const stamp = now.toISOString().replace(/[:.]/g, '-').replace(/-\d{3}Z$/, 'Z')
+  return `${stamp}-${Math.random().toString(36).slice(2, 6)}`
+}
+
+export function resolveSettings(options: SkilldeltaOptions, root: string, env = process.env): RunSettings {
+  const parsed = SkilldeltaOptionsSchema.parse(options)
+  const epochs = env.SKILLDELTA_EPOCHS ? z.coerce.number().int().min(1).parse(env.SKILLDELTA_EPOCHS) : parsed.epochs
+  const sandbox = env.SKILLDELTA_SANDBOX ? ExecutionSettingsSchema.shape.sandbox.parse(env.SKILLDELTA_SANDBOX) : parsed.execution.sandbox
+  return {
+    root,
+    runId: env.SKILLDELTA_RUN_ID ?? newRunId(),
+    conditions: parsed.conditions.map((c) => (typeof c === 'string' ? builtin(c) : c)),
+    epochs,
+    resultsDir: path.resolve(root, parsed.resultsDir),
+    skillsDir: path.resolve(root, parsed.skillsDir),
+    oraclesDir: path.resolve(root, parsed.oraclesDir),
+    execution: { ...parsed.execution, sandbox },
+  }
+}

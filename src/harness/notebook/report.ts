@@ -1,0 +1,103 @@
+import { z } from 'zod'
+
+/** The runner's JSON report (python/skilldelta_py/run_notebook.py), validated at the boundary. */
+
+export const CellErrorSchema = z.object({
+  ename: z.string(),
+  evalue: z.string(),
+  traceback: z.array(z.string()),
+})
+export type CellError = z.infer<typeof CellErrorSchema>
+
+export const CellReportSchema = z.object({
+  index: z.number().int(),
+  cellType: z.string(),
+  status: z.enum(['ok', 'error', 'timeout', 'not_run', 'skipped']),
+  sourceExcerpt: z.string(),
+  durationMs: z.number().optional(),
+  outputs: z.object({ streamChars: z.number(), images: z.number(), displays: z.number() }).optional(),
+  error: CellErrorSchema.optional(),
+  errorLine: z.number().int().nullable().optional(),
+})
+export type CellReport = z.infer<typeof CellReportSchema>
+
+export const NotebookProblemSchema = z.object({
+  code: z.string(),
+  message: z.string(),
+  hint: z.string(),
+  path: z.string(),
+})
+export type NotebookProblem = z.infer<typeof NotebookProblemSchema>
+
+export const ProbedSignalSchema = z.object({
+  id: z.string(),
+  source: z.string(),
+  kind: z.enum(['sim.run', 'pair', 'TimeSeries', 'arrays']),
+  monitor: z.string().nullable(),
+  shape: z.array(z.number().int()),
+  samples: z.number().int(),
+  dt_ms: z.number(),
+  start_ms: z.number(),
+  duration_ms: z.number(),
+  file: z.string().optional(),
+  skipped: z.string().optional(),
+})
+export type ProbedSignal = z.infer<typeof ProbedSignalSchema>
+
+export const SimulatorSummarySchema = z
+  .object({
+    model: z.string().nullable(),
+    integrator: z.string().nullable(),
+    stochastic: z.boolean(),
+    dt: z.number().nullable(),
+    monitors: z.array(z.object({ type: z.string().nullable(), period: z.number().nullable() })),
+  })
+  .passthrough()
+  .or(z.object({ error: z.string() }))
+
+export const ProbeReportSchema = z.discriminatedUnion('status', [
+  z.object({
+    status: z.literal('ok'),
+    signals: z.array(ProbedSignalSchema),
+    simulators: z.record(z.string(), SimulatorSummarySchema),
+    durationMs: z.number(),
+  }),
+  z.object({ status: z.literal('error'), error: CellErrorSchema, durationMs: z.number() }),
+  z.object({ status: z.literal('skipped'), reason: z.string().optional() }),
+])
+export type ProbeReport = z.infer<typeof ProbeReportSchema>
+
+export const EXECUTION_STATUSES = [
+  'ok',
+  'invalid_notebook',
+  'cell_error',
+  'cell_timeout',
+  'total_timeout',
+  'kernel_died',
+  'kernel_start_failed',
+  'runner_error',
+] as const
+
+export const RunnerReportSchema = z.object({
+  status: z.enum(EXECUTION_STATUSES),
+  validation: z.object({ ok: z.boolean(), problems: z.array(NotebookProblemSchema) }),
+  cells: z.array(CellReportSchema),
+  firstError: CellErrorSchema.extend({ cell: z.number().int().nullable(), sourceExcerpt: z.string() }).nullable(),
+  probe: ProbeReportSchema,
+  executedNotebook: z.string().nullable(),
+  timings: z.record(z.string(), z.number()),
+})
+export type RunnerReport = z.infer<typeof RunnerReportSchema>
+
+/** What executeNotebook returns: the runner's report plus what the harness saw around it. */
+export interface ExecutionReport extends Omit<RunnerReport, 'status'> {
+  /** `harness_error`: the runner itself failed or had to be killed — an infrastructure problem. */
+  status: RunnerReport['status'] | 'harness_timeout' | 'harness_error'
+  notebook: string
+  /** SKILLDELTA_SANDBOX_MARKER in the environment of every process this execution started. */
+  marker: string
+  isolated: boolean
+  sandboxWarning?: string
+  wallMs: number
+  harnessError?: string
+}

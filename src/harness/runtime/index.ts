@@ -1,0 +1,140 @@
+/**
+ * What compiled GOAL.md modules call inside a Vitest worker. One `useTrial` per
+ * (condition, sample) cell: it runs the trial once in beforeAll, then each check test
+ * reads the shared outcome and writes its verdict into the trial record.
+ */
+import { afterAll, beforeAll, describe, inject, type RunnerTestCase, type TestContext } from 'vitest'
+import { selectSignal, type SignalSubject } from '../analysis/select.ts'
+import type { ModelSpec } from '../config/models.ts'
+import type { Condition, RunSettings } from '../config/settings.ts'
+import type { Goal, SignalSelector } from '../goal/schema.ts'
+import { runTrial, type TrialOutcome } from '../trial/run.ts'
+import type { ExecutionSubject } from '../../matchers/toExecute.ts'
+import type { JudgeVerdict } from '../../matchers/toScoreAtLeast.ts'
+
+declare module 'vitest' {
+  interface ProvidedContext {
+    'skilldelta:settings': RunSettings
+    'skilldelta:model': ModelSpec
+    'skilldelta:fixtureUrl': string
+  }
+  interface TaskMeta {
+    skilldelta?: { goal: string; model: string; condition: string; sample: number; trialDir: string; check: string }
+  }
+}
+
+function settings(): RunSettings {
+  const value = inject('skilldelta:settings')
+  if (!value) throw new Error('skilldelta settings are missing: add the skilldelta() plugin to vitest.config.ts')
+  return value
+}
+
+function model(): ModelSpec {
+  const value = inject('skilldelta:model')
+  if (!value) {
+    throw new Error('no model for this run: GOAL.md files run inside a model project — `vitest run --project <name from models.yaml>`')
+  }
+  return value
+}
+
+export const defineGoal = (goal: Goal): Goal => goal
+
+export const runConditions = (): string[] => settings().conditions.map((c) => c.name)
+
+/** Calls `body` once per sample; with several samples each gets its own describe block. */
+export function eachSample(body: (sample: number) => void): void {
+  const { epochs } = settings()
+  if (epochs === 1) return body(0)
+  for (let sample = 0; sample < epochs; sample++) describe(`sample ${sample + 1}/${epochs}`, () => body(sample))
+}
+
+export class Trial {
+  private outcome: TrialOutcome | undefined
+  private failure: string | undefined
+
+  constructor(
+    readonly goal: Goal,
+    readonly condition: Condition,
+    readonly sample: number,
+  ) {}
+
+  async run(): Promise<void> {
+    const fixtureUrl = inject('skilldelta:fixtureUrl')
+    try {
+      this.outcome = await runTrial({
+        goal: this.goal,
+        model: model(),
+        condition: this.condition,
+        sample: this.sample,
+        settings: settings(),
+        ...(fixtureUrl ? { fixtureUrl } : {}),
+        onWarning: (message) => console.warn(`[skilldelta] ${message}`),
+      })
+    } catch (error) {
+      this.failure = `the trial crashed: ${(error as Error).stack ?? String(error)}`
+      throw error
+    }
+  }
+
+  private missing(): string {
+    const record = this.outcome?.record
+    if (record?.error) return `${record.status}: ${record.error}`
+    return this.failure ?? 'the trial did not run'
+  }
+
+  execution(): ExecutionSubject {
+    return this.outcome?.execution ?? { executed: false, reason: this.missing() }
+  }
+
+  async signal(selector: SignalSelector): Promise<SignalSubject> {
+    if (!this.outcome?.execution) return { found: false, reason: `no notebook was executed (${this.missing()})`, available: [] }
+    return selectSignal(this.outcome.execution, selector, this.outcome.dir)
+  }
+
+  /** The judge arrives with the judge issue; until a judge model is configured the check is skipped, not faked. */
+  async judge(skip: TestContext['skip']): Promise<JudgeVerdict> {
+    if (this.outcome) {
+      this.outcome.record.checks.judge_score = { status: 'skip', message: 'no judge model configured', at: new Date().toISOString() }
+      await this.outcome.save()
+    }
+    return skip('no judge model configured: judge scoring is not available in this version') as never
+  }
+
+  /** Run one check's assertion and write its verdict and measured values into the trial record. */
+  async check(task: Readonly<RunnerTestCase>, name: string, assertion: () => unknown): Promise<void> {
+    const record = this.outcome?.record
+    task.meta.skilldelta = {
+      goal: this.goal.id,
+      model: model().name,
+      condition: this.condition.name,
+      sample: this.sample,
+      trialDir: this.outcome?.dir ?? '',
+      check: name,
+    }
+    const save = async (status: 'pass' | 'fail', message?: string) => {
+      if (!record || !this.outcome) return
+      const measured = task.meta.skilldeltaMeasured
+      record.checks[name] = { status, ...(message ? { message } : {}), ...(measured ? { measured } : {}), at: new Date().toISOString() }
+      await this.outcome.save()
+    }
+    try {
+      await assertion()
+    } catch (error) {
+      await save('fail', (error as Error).message.slice(0, 4000))
+      throw error
+    }
+    await save('pass')
+  }
+}
+
+/** Register the trial for the enclosing describe block: it runs once, before the checks. */
+export function useTrial(goal: Goal, conditionName: string, sample: number): Trial {
+  const condition = settings().conditions.find((c) => c.name === conditionName)
+  if (!condition) throw new Error(`unknown condition "${conditionName}"`)
+  const trial = new Trial(goal, condition, sample)
+  const { execution } = settings()
+  const budgetMs = (model().timeout_seconds + goal.timeoutSeconds + execution.startupTimeoutSeconds + 120) * 1000
+  beforeAll(() => trial.run(), budgetMs)
+  afterAll(() => undefined)
+  return trial
+}

@@ -1,0 +1,60 @@
+import { mkdir, rename, writeFile } from 'node:fs/promises'
+import path from 'node:path'
+import { z } from 'zod'
+
+export const TRIAL_STATUSES = ['pending', 'ok', 'generation_failed', 'execution_failed', 'infra_error'] as const
+export type TrialStatus = (typeof TRIAL_STATUSES)[number]
+
+export const CheckOutcomeSchema = z.object({
+  status: z.enum(['pass', 'fail', 'skip']),
+  message: z.string().optional(),
+  measured: z.record(z.string(), z.unknown()).optional(),
+  at: z.string(),
+})
+export type CheckOutcome = z.infer<typeof CheckOutcomeSchema>
+
+/** One cell of the matrix, as it really happened. Failures are statuses, never scores. */
+export const TrialRecordSchema = z.object({
+  schema: z.literal('skilldelta.trial/1'),
+  runId: z.string(),
+  goal: z.object({ id: z.string(), hash: z.string(), file: z.string(), tier: z.string() }),
+  model: z.object({
+    name: z.string(),
+    provider: z.string(),
+    requested: z.string(),
+    reported: z.string().nullable(),
+    params: z.number().nullable(),
+  }),
+  condition: z.string(),
+  sample: z.number().int(),
+  status: z.enum(TRIAL_STATUSES),
+  error: z.string().optional(),
+  prompt: z.object({ hash: z.string(), skills: z.array(z.object({ name: z.string(), bytes: z.number() })), example: z.string().optional() }).optional(),
+  generation: z
+    .object({ tokensIn: z.number().nullable(), tokensOut: z.number().nullable(), latencyMs: z.number(), finishReason: z.string().nullable() })
+    .optional(),
+  execution: z
+    .object({
+      status: z.string(),
+      isolated: z.boolean(),
+      wallMs: z.number(),
+      cellsRun: z.number().int(),
+      codeCells: z.number().int(),
+      firstError: z.object({ cell: z.number().nullable(), ename: z.string(), evalue: z.string() }).nullable(),
+    })
+    .optional(),
+  checks: z.record(z.string(), CheckOutcomeSchema),
+  artifacts: z.record(z.string(), z.string()),
+  startedAt: z.string(),
+  finishedAt: z.string().optional(),
+})
+export type TrialRecord = z.infer<typeof TrialRecordSchema>
+
+/** Write the record atomically, so a reader (or a killed run) never sees half a file. */
+export async function writeRecord(dir: string, record: TrialRecord): Promise<void> {
+  await mkdir(dir, { recursive: true })
+  const file = path.join(dir, 'trial.json')
+  const tmp = `${file}.${process.pid}.tmp`
+  await writeFile(tmp, `${JSON.stringify(TrialRecordSchema.parse(record), null, 2)}\n`)
+  await rename(tmp, file)
+}

@@ -1,0 +1,132 @@
+import { mkdir, writeFile } from 'node:fs/promises'
+import path from 'node:path'
+import type { ModelSpec } from '../config/models.ts'
+import type { Condition, RunSettings } from '../config/settings.ts'
+import type { Goal } from '../goal/schema.ts'
+import { chat, ModelMismatchError, ProviderError, type ChatResult } from '../models/chat.ts'
+import { ConversionError, notebookFromScript } from '../notebook/convert.ts'
+import { executeNotebook } from '../notebook/execute.ts'
+import type { ExecutionReport } from '../notebook/report.ts'
+import { extractScript } from './extract.ts'
+import { planPrompt } from './prompt.ts'
+import { writeRecord, type TrialRecord } from './record.ts'
+
+export interface TrialInput {
+  goal: Goal
+  model: ModelSpec
+  condition: Condition
+  sample: number
+  settings: RunSettings
+  /** Base URL of the fixture server, for fixture models. */
+  fixtureUrl?: string
+  signal?: AbortSignal
+  onWarning?: (message: string) => void
+}
+
+export interface TrialOutcome {
+  dir: string
+  record: TrialRecord
+  execution?: ExecutionReport
+  /** Persist the record after a change (checks call this as they finish). */
+  save(): Promise<void>
+}
+
+export function trialDir(input: Pick<TrialInput, 'goal' | 'model' | 'condition' | 'sample' | 'settings'>): string {
+  const { settings, model, condition, goal, sample } = input
+  return path.join(settings.resultsDir, settings.runId, model.name, condition.name, goal.id, `sample-${sample}`)
+}
+
+/**
+ * One cell of the matrix: ask the model for a notebook, build it, execute it in the sandbox.
+ * Every stage writes the record, so an interrupted run leaves what it had.
+ */
+export async function runTrial(input: TrialInput): Promise<TrialOutcome> {
+  const { goal, model, condition, sample, settings } = input
+  const dir = trialDir(input)
+  await mkdir(dir, { recursive: true })
+  const record: TrialRecord = {
+    schema: 'skilldelta.trial/1',
+    runId: settings.runId,
+    goal: { id: goal.id, hash: goal.hash, file: goal.file, tier: goal.tier },
+    model: { name: model.name, provider: model.provider, requested: model.model, reported: null, params: model.params ?? null },
+    condition: condition.name,
+    sample,
+    status: 'pending',
+    checks: {},
+    artifacts: { dir },
+    startedAt: new Date().toISOString(),
+  }
+  const outcome: TrialOutcome = { dir, record, save: () => writeRecord(dir, record) }
+  const finish = async (status: TrialRecord['status'], error?: string): Promise<TrialOutcome> => {
+    record.status = status
+    if (error) record.error = error
+    record.finishedAt = new Date().toISOString()
+    await outcome.save()
+    return outcome
+  }
+  await outcome.save()
+
+  let plan: ReturnType<typeof planPrompt>
+  try {
+    plan = planPrompt(goal, condition, settings)
+  } catch (error) {
+    return finish('infra_error', (error as Error).message)
+  }
+  record.prompt = { hash: plan.hash, skills: plan.skills, ...(plan.example ? { example: plan.example } : {}) }
+  await writeFile(path.join(dir, 'prompt.json'), JSON.stringify(plan.messages, null, 2))
+  record.artifacts.prompt = path.join(dir, 'prompt.json')
+
+  let reply: ChatResult
+  try {
+    reply = await chat(model, plan.messages, {
+      ...(input.fixtureUrl ? { baseUrl: input.fixtureUrl } : {}),
+      ...(input.signal ? { signal: input.signal } : {}),
+    })
+  } catch (error) {
+    if (error instanceof ProviderError || error instanceof ModelMismatchError) return finish('infra_error', error.message)
+    throw error
+  }
+  record.model.reported = reply.reportedModel
+  record.generation = { tokensIn: reply.tokensIn, tokensOut: reply.tokensOut, latencyMs: reply.latencyMs, finishReason: reply.finishReason }
+  await writeFile(path.join(dir, 'reply.md'), reply.content)
+  record.artifacts.reply = path.join(dir, 'reply.md')
+
+  const extracted = extractScript(reply.content)
+  if (!extracted.ok) return finish('generation_failed', extracted.reason)
+  const script = path.join(dir, 'workflow.py')
+  await writeFile(script, extracted.script)
+  record.artifacts.script = script
+  const notebook = path.join(dir, 'workflow.ipynb')
+  try {
+    await notebookFromScript(script, notebook, dir, settings.execution.sandbox)
+  } catch (error) {
+    if (error instanceof ConversionError) return finish('generation_failed', error.message)
+    throw error
+  }
+  record.artifacts.notebook = notebook
+  await outcome.save()
+
+  const execution = await executeNotebook({
+    notebook,
+    trialDir: dir,
+    totalTimeoutSeconds: goal.timeoutSeconds,
+    settings: settings.execution,
+    ...(input.signal ? { signal: input.signal } : {}),
+    ...(input.onWarning ? { onWarning: input.onWarning } : {}),
+  })
+  outcome.execution = execution
+  record.execution = {
+    status: execution.status,
+    isolated: execution.isolated,
+    wallMs: execution.wallMs,
+    cellsRun: execution.cells.filter((c) => c.status === 'ok' || c.status === 'error' || c.status === 'timeout').length,
+    codeCells: execution.cells.filter((c) => c.status !== 'skipped').length,
+    firstError: execution.firstError ? { cell: execution.firstError.cell, ename: execution.firstError.ename, evalue: execution.firstError.evalue } : null,
+  }
+  if (execution.executedNotebook) record.artifacts.executed = execution.executedNotebook
+  record.artifacts.execution = path.join(dir, 'execution.json')
+  if (execution.status === 'harness_error' || execution.status === 'harness_timeout') {
+    return finish('infra_error', execution.harnessError)
+  }
+  return finish(execution.status === 'ok' ? 'ok' : 'execution_failed')
+}

@@ -1,0 +1,28 @@
+import { expect } from 'vitest'
+import type { SignalSubject } from '../harness/analysis/select.ts'
+import type { JudgeScoreCheck, SignalCheck } from '../harness/goal/schema.ts'
+import { toExecute, type ExecutionSubject } from './toExecute.ts'
+import { toHavePSDPeakIn, type PsdPeakOptions } from './toHavePSDPeakIn.ts'
+import { toMatchSignal } from './toMatchSignal.ts'
+import { toScoreAtLeast, type JudgeVerdict } from './toScoreAtLeast.ts'
+
+export type { ExecutionSubject, JudgeVerdict, PsdPeakOptions, SignalSubject }
+
+expect.extend({ toExecute, toHavePSDPeakIn, toMatchSignal, toScoreAtLeast })
+
+declare module 'vitest' {
+  interface Matchers<T = any> {
+    /** Every code cell ran without error within the time limits (received: an execution report). */
+    toExecute(): T extends ExecutionSubject ? void : never
+    /** The probed signal's mean Welch PSD peaks in [loHz, hiHz] with sustained, non-trivial activity. */
+    toHavePSDPeakIn(loHz: number, hiHz: number, options?: PsdPeakOptions): Promise<void>
+    /** The probed signal has the expected samples, regions and sampling period. */
+    toMatchSignal(check?: Partial<SignalCheck>): void
+    /** The judge's verdict meets a minimum mean score, or per-dimension minima. */
+    toScoreAtLeast(minimum: JudgeScoreCheck): void
+  }
+  interface TaskMeta {
+    /** Numbers behind the last skilldelta matcher's verdict in this test. */
+    skilldeltaMeasured?: Record<string, unknown>
+  }
+}

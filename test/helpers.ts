@@ -1,0 +1,63 @@
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
+import os from 'node:os'
+import path from 'node:path'
+import { execa } from 'execa'
+import { afterAll } from 'vitest'
+import { harnessPython, PACKAGE_ROOT, PYTHON_PACKAGE_DIR } from '../src/harness/config/paths.ts'
+
+export const ROOT = PACKAGE_ROOT
+
+/** A temporary directory removed after the file's tests. */
+export function tempDir(prefix = 'sd-test-'): string {
+  const dir = mkdtempSync(path.join(os.tmpdir(), prefix))
+  afterAll(() => rmSync(dir, { recursive: true, force: true }))
+  return dir
+}
+
+type CellSpec = string | { markdown: string }
+
+/** A valid nbformat 4.5 notebook as JSON text (code cells from strings). */
+export function notebookJson(cells: CellSpec[]): string {
+  return JSON.stringify({
+    nbformat: 4,
+    nbformat_minor: 5,
+    metadata: { kernelspec: { name: 'python3', display_name: 'Python 3', language: 'python' } },
+    cells: cells.map((cell, index) =>
+      typeof cell === 'string'
+        ? { id: `c${index}`, cell_type: 'code', metadata: {}, execution_count: null, outputs: [], source: cell }
+        : { id: `c${index}`, cell_type: 'markdown', metadata: {}, source: cell.markdown },
+    ),
+  })
+}
+
+/** Run Python with numpy in the harness venv (to build synthetic signals). */
+export async function python(code: string): Promise<string> {
+  const { stdout } = await execa(harnessPython(), ['-c', code], { env: { PYTHONPATH: PYTHON_PACKAGE_DIR } })
+  return stdout
+}
+
+/** Save a synthetic (time_ms, data) series as the probe would. */
+export async function writeSignal(file: string, expression: { time: string; data: string; setup?: string }): Promise<string> {
+  await python(
+    [
+      'import numpy as np',
+      'rng = np.random.default_rng(0)',
+      expression.setup ?? '',
+      `time = ${expression.time}`,
+      `data = ${expression.data}`,
+      `np.savez(${JSON.stringify(file)}, time=time, data=data)`,
+    ].join('\n'),
+  )
+  return file
+}
+
+/** Everything the executed notebook printed (stream outputs only, never the source). */
+export function printed(executedNotebook: string | null): string {
+  if (!executedNotebook) return ''
+  const nb = JSON.parse(readFileSync(executedNotebook, 'utf8')) as { cells: { outputs?: { output_type: string; text?: string | string[] }[] }[] }
+  return nb.cells
+    .flatMap((cell) => cell.outputs ?? [])
+    .filter((o) => o.output_type === 'stream')
+    .map((o) => (Array.isArray(o.text) ? o.text.join('') : (o.text ?? '')))
+    .join('')
+}

@@ -1,0 +1,148 @@
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import path from 'node:path'
+import { execa } from 'execa'
+import { afterAll, describe, expect, test } from 'vitest'
+import { TrialRecordSchema, type TrialRecord } from '../src/harness/trial/record.ts'
+import { ROOT } from './helpers.ts'
+
+const VITEST = path.join(ROOT, 'node_modules/vitest/vitest.mjs')
+
+interface JsonReport {
+  numFailedTestSuites: number
+  testResults: { name: string; status: string; message: string; assertionResults: { fullName: string; status: string; failureMessages: string[] }[] }[]
+}
+
+/** Run `vitest run` as a user would, with a fixed run id so the records can be found. */
+async function vitestRun(args: string[], runId: string, cwd = ROOT): Promise<{ report: JsonReport; stdout: string; exitCode: number }> {
+  const outputFile = path.join(ROOT, 'test/.tmp', `${runId}.json`)
+  const result = await execa('node', [VITEST, 'run', ...args, '--reporter=json', `--outputFile=${outputFile}`], {
+    cwd,
+    env: { SKILLDELTA_RUN_ID: runId, CI: 'true' },
+    reject: false,
+    timeout: 600_000,
+  })
+  return { report: JSON.parse(readFileSync(outputFile, 'utf8')) as JsonReport, stdout: result.stdout + result.stderr, exitCode: result.exitCode ?? -1 }
+}
+
+function record(runId: string, model: string, condition: string, goal: string): TrialRecord {
+  const file = path.join(ROOT, 'results', runId, model, condition, goal, 'sample-0', 'trial.json')
+  return TrialRecordSchema.parse(JSON.parse(readFileSync(file, 'utf8')))
+}
+
+/** Test statuses by full name, for the tests of one condition (the others are filtered out by -t). */
+const statuses = (report: JsonReport, condition = 'zero_shot') =>
+  Object.fromEntries(
+    report.testResults.flatMap((file) => file.assertionResults.filter((a) => a.fullName.startsWith(`${condition} `)).map((a) => [a.fullName, a.status])),
+  )
+
+const runs: string[] = []
+const newRunId = (label: string) => {
+  const id = `test-${label}-${Date.now().toString(36)}`
+  runs.push(id)
+  return id
+}
+afterAll(() => {
+  for (const id of runs) rmSync(path.join(ROOT, 'results', id), { recursive: true, force: true })
+})
+
+describe('GOAL.md → vitest run → fixture model → real TVB → matchers → trial records', () => {
+  test('the oracle model passes every objective check of every seed goal', async () => {
+    const runId = newRunId('oracle')
+    const { report, exitCode } = await vitestRun(['--project', 'fixture-oracle', '-t', 'zero_shot'], runId)
+    expect(exitCode).toBe(0)
+    expect(statuses(report)).toEqual({
+      'zero_shot executes': 'passed',
+      'zero_shot judge score ≥ 3': 'skipped',
+      'zero_shot PSD peak in 8–12 Hz (TemporalAverage)': 'passed',
+      'zero_shot has signal Bold with ≥ 40 samples, 76 regions, period 500 ms': 'passed',
+      'zero_shot PSD peak in 8–12 Hz (stochastic)': 'passed',
+      'zero_shot has signal deterministic with 76 regions': 'passed',
+    })
+    const spectra = record(runId, 'fixture-oracle', 'zero_shot', 'tutorial/analyze_power_spectra')
+    expect(spectra).toMatchObject({ status: 'ok', model: { requested: 'skilldelta/oracle', reported: 'skilldelta/oracle' }, execution: { status: 'ok', isolated: true } })
+    expect(spectra.checks['psd_peak[0]']).toMatchObject({ status: 'pass', measured: { peakHz: 9, resolutionHz: 0.5 } })
+    expect(spectra.checks.judge_score).toMatchObject({ status: 'skip' })
+    for (const artifact of ['prompt', 'reply', 'script', 'notebook', 'executed', 'execution'] as const) {
+      expect(existsSync(spectra.artifacts[artifact] ?? ''), artifact).toBe(true)
+    }
+    expect(existsSync(path.join(spectra.artifacts.dir!, 'psd-signal-0-8-12Hz.png'))).toBe(true)
+    const bold = record(runId, 'fixture-oracle', 'zero_shot', 'tutorial/bold_monitor')
+    expect(bold.checks['signal[0]']).toMatchObject({ status: 'pass', measured: { samples: 40, regions: 76, periodMs: 500 } })
+  })
+
+  test('the negative controls fail the check each one targets, with statuses instead of scores', async () => {
+    const runId = newRunId('broken')
+    const { report, exitCode } = await vitestRun(['--project', 'fixture-broken', '-t', 'zero_shot'], runId)
+    expect(exitCode).toBe(1)
+    const byName = statuses(report)
+    expect(byName['zero_shot PSD peak in 8–12 Hz (stochastic)']).toBe('failed') // decaying transient
+    expect(byName['zero_shot has signal deterministic with 76 regions']).toBe('passed')
+    expect(byName['zero_shot PSD peak in 8–12 Hz (TemporalAverage)']).toBe('failed') // crashed before simulating
+
+    const crash = record(runId, 'fixture-broken', 'zero_shot', 'tutorial/analyze_power_spectra')
+    expect(crash).toMatchObject({ status: 'execution_failed', execution: { status: 'cell_error', firstError: { ename: 'TraitTypeError' } } })
+    expect(crash.checks.executes).toMatchObject({ status: 'fail', message: expect.stringContaining('load_default') })
+
+    const decaying = record(runId, 'fixture-broken', 'zero_shot', 'tutorial/stochastic_vs_deterministic')
+    expect(decaying.status).toBe('ok')
+    expect(decaying.checks['psd_peak[0]']).toMatchObject({ status: 'fail', message: expect.stringContaining('decays') })
+
+    const prose = record(runId, 'fixture-broken', 'zero_shot', 'abstract/connectome_summary')
+    expect(prose).toMatchObject({ status: 'generation_failed', error: expect.stringContaining('no ```python code block') })
+    expect(prose.execution).toBeUndefined()
+  })
+})
+
+describe('a broken GOAL.md fails its own collection, not the run', () => {
+  const project = path.join(ROOT, 'test/.tmp/collection-project')
+  afterAll(() => rmSync(project, { recursive: true, force: true }))
+
+  test('the error names file, line and field; the good goal next to it still runs', async () => {
+    rmSync(project, { recursive: true, force: true })
+    mkdirSync(path.join(project, 'benchmarks/tutorial'), { recursive: true })
+    writeFileSync(path.join(project, 'vitest.config.ts'), [
+      `import { defineConfig } from 'vitest/config'`,
+      `import { modelProjects, skilldelta } from ${JSON.stringify(path.join(ROOT, 'src/plugin.ts'))}`,
+      `const options = { conditions: ['zero_shot' as const] }`,
+      `export default defineConfig({ plugins: [skilldelta(options)], test: { projects: modelProjects(options) } })`,
+    ].join('\n'))
+    writeFileSync(path.join(project, 'models.yaml'), 'models:\n  - { name: tiny, provider: fixture, model: t/tiny, script: script.yaml }\n')
+    writeFileSync(path.join(project, 'script.yaml'), 'replies:\n  - text: "```python\\n# %%\\nx = 41 + 1\\nprint(x)\\n```"\n')
+    writeFileSync(path.join(project, 'benchmarks/tutorial/good.GOAL.md'), '---\nchecks:\n  executes: true\n---\n# Goal: Add numbers\n')
+    writeFileSync(path.join(project, 'benchmarks/tutorial/bad.GOAL.md'), '---\nchecks:\n  executes: true\n  psd_peak:\n    band: [12, 8]\n---\n# Goal: Broken\n')
+
+    const { report, stdout } = await vitestRun(['--project', 'tiny'], newRunId('collect'), project)
+    const bad = report.testResults.find((r) => r.name.endsWith('bad.GOAL.md'))
+    const good = report.testResults.find((r) => r.name.endsWith('good.GOAL.md'))
+    expect(bad?.status).toBe('failed')
+    expect(bad?.message).toContain('benchmarks/tutorial/bad.GOAL.md:5:5: checks.psd_peak.band: band must be [low, high] in Hz with low < high')
+    expect(good?.assertionResults.map((a) => [a.fullName, a.status])).toEqual([['zero_shot executes', 'passed']])
+    expect(stdout).not.toContain('Unhandled')
+  })
+})
+
+describe('skilldelta compile', () => {
+  const bin = path.join(ROOT, 'bin/skilldelta.mjs')
+
+  test('prints the equivalent test module', async () => {
+    const { stdout } = await execa('node', [bin, 'compile', 'benchmarks/tutorial/analyze_power_spectra.GOAL.md'], { cwd: ROOT })
+    expect(stdout).toContain(`describe.for(runConditions())('%s', (condition) => {`)
+    expect(stdout).toContain(`test("PSD peak in 8–12 Hz (TemporalAverage)"`)
+  })
+
+  test('writes a .test.ts that imports the runtime relative to itself', async () => {
+    const out = path.join(ROOT, 'test/.tmp/compiled')
+    mkdirSync(out, { recursive: true })
+    await execa('node', [bin, 'compile', 'benchmarks/tutorial/bold_monitor.GOAL.md', '--out', out], { cwd: ROOT })
+    const code = readFileSync(path.join(out, 'bold_monitor.test.ts'), 'utf8')
+    expect(code).toContain(`from "../../../src/harness/runtime/index.ts"`)
+  })
+
+  test('a bad goal exits 1 with the located error', async () => {
+    const file = path.join(ROOT, 'test/.tmp/bad.GOAL.md')
+    writeFileSync(file, '---\ntier: tutorial\nchecks:\n  judge_score: 9\n---\n# Goal: x\n')
+    const result = await execa('node', [bin, 'compile', file], { cwd: ROOT, reject: false })
+    expect(result.exitCode).toBe(1)
+    expect(result.stderr).toMatch(/bad\.GOAL\.md:4:\d+: checks\.judge_score: /)
+  })
+})

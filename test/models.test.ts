@@ -1,0 +1,119 @@
+import { writeFileSync } from 'node:fs'
+import path from 'node:path'
+import OpenAI from 'openai'
+import { afterAll, beforeAll, describe, expect, test } from 'vitest'
+import { ConfigError, loadModels, type ModelSpec } from '../src/harness/config/models.ts'
+import { chat, ModelMismatchError, ProviderError, sameModel } from '../src/harness/models/chat.ts'
+import { loadFixtureScript, startFixtureServer, type FixtureServer } from '../src/harness/models/fixture-server.ts'
+import { extractScript } from '../src/harness/trial/extract.ts'
+import { ROOT, tempDir } from './helpers.ts'
+
+const dir = tempDir('sd-models-')
+
+describe('models.yaml', () => {
+  test('the shipped models.yaml loads and resolves fixture scripts', () => {
+    const models = loadModels(path.join(ROOT, 'models.yaml'))
+    expect(models.map((m) => m.name)).toEqual(['fixture-oracle', 'fixture-broken'])
+    const oracle = models[0] as Extract<ModelSpec, { provider: 'fixture' }>
+    expect(oracle.script).toBe(path.join(ROOT, 'benchmarks/fixtures/oracle.yaml'))
+    expect(oracle).toMatchObject({ context_window: 8192, concurrency: 1, generation: {} })
+  })
+
+  test.each([
+    ['a duplicate name', 'models:\n  - { name: a, provider: fixture, model: m, script: s.yaml }\n  - { name: a, provider: fixture, model: m, script: s.yaml }\n', /:3: models\.1\.name: duplicate model name "a"/],
+    ['an unknown provider', 'models:\n  - name: a\n    provider: anthropic\n    model: m\n', /:3: models\.0\.provider: /],
+    ['a key instead of an env var name', 'models:\n  - name: a\n    provider: openai\n    model: m\n    base_url: http://127.0.0.1:1/v1\n    api_key_env: sk-123\n', /:6: models\.0\.api_key_env: the NAME of an environment variable/],
+    ['a bad parameter count', 'models:\n  - name: a\n    provider: fixture\n    model: m\n    script: s.yaml\n    params: fourteen\n', /models\.0\.params/],
+  ])('%s is a clear error naming file, line and field', (_name, text, pattern) => {
+    const file = path.join(dir, `${_name.replace(/\W+/g, '-')}.yaml`)
+    writeFileSync(file, text)
+    expect(() => loadModels(file)).toThrow(ConfigError)
+    expect(() => loadModels(file)).toThrow(pattern)
+    expect(() => loadModels(file)).toThrow(file)
+  })
+
+  test('parameter counts accept "14B" and "135M"', () => {
+    const file = path.join(dir, 'params.yaml')
+    writeFileSync(file, 'models:\n  - { name: a, provider: fixture, model: m, script: s.yaml, params: 14B }\n  - { name: b, provider: fixture, model: m, script: s.yaml, params: 135M }\n')
+    expect(loadModels(file).map((m) => m.params)).toEqual([14e9, 135e6])
+  })
+})
+
+describe('the fixture provider (OpenAI wire protocol on loopback)', () => {
+  let server: FixtureServer
+  const script = path.join(dir, 'script.yaml')
+  const notebook = path.join(dir, 'nb.py')
+  const fixtureModel = (model: string): ModelSpec => ({
+    name: 'fx', provider: 'fixture', model, script, context_window: 8192, concurrency: 1, timeout_seconds: 10, generation: { temperature: 0 },
+  })
+
+  beforeAll(async () => {
+    writeFileSync(notebook, '# %%\nprint("hello")\n')
+    writeFileSync(script, [
+      'replies:',
+      '  - when: { contains: "power spectra" }',
+      '    notebook: nb.py',
+      '  - when: { contains: "impostor" }',
+      '    text: "hi"',
+      '    respond_as: some-other-model',
+      '  - text: "I cannot help."',
+    ].join('\n'))
+    server = await startFixtureServer({ 'fixture/a': loadFixtureScript(script) })
+  })
+  afterAll(() => server.close())
+
+  test('answers the real openai client with the scripted notebook, usage and model id', async () => {
+    const client = new OpenAI({ baseURL: server.url, apiKey: 'x' })
+    const response = await client.chat.completions.create({ model: 'fixture/a', messages: [{ role: 'user', content: 'compute power spectra please' }] })
+    expect(response.model).toBe('fixture/a')
+    expect(response.usage?.completion_tokens).toBeGreaterThan(0)
+    const content = response.choices[0]?.message.content ?? ''
+    expect(extractScript(content)).toEqual({ ok: true, script: '# %%\nprint("hello")\n' })
+    expect(server.requests.at(-1)?.model).toBe('fixture/a')
+  })
+
+  test('chat() records provenance: requested and reported model, tokens, latency', async () => {
+    const result = await chat(fixtureModel('fixture/a'), [{ role: 'user', content: 'anything' }], { baseUrl: server.url })
+    expect(result).toMatchObject({ content: 'I cannot help.', requestedModel: 'fixture/a', reportedModel: 'fixture/a', finishReason: 'stop' })
+    expect(result.tokensIn).toBeGreaterThan(0)
+    expect(result.latencyMs).toBeGreaterThan(0)
+    expect(server.requests.at(-1)?.body.temperature).toBe(0)
+  })
+
+  test('a response from a different model is a hard error', async () => {
+    await expect(chat(fixtureModel('fixture/a'), [{ role: 'user', content: 'impostor' }], { baseUrl: server.url })).rejects.toThrow(ModelMismatchError)
+  })
+
+  test('an unknown model is a provider error naming the model', async () => {
+    await expect(chat(fixtureModel('fixture/none'), [{ role: 'user', content: 'x' }], { baseUrl: server.url })).rejects.toThrow(/fixture\/none.*404/)
+  })
+
+  test('an unreachable server is a provider error, not a hang', async () => {
+    const closed = await startFixtureServer({})
+    await closed.close()
+    await expect(chat(fixtureModel('fixture/a'), [{ role: 'user', content: 'x' }], { baseUrl: closed.url })).rejects.toThrow(ProviderError)
+  })
+
+  test('a missing API key variable is named in the error', async () => {
+    const model: ModelSpec = { name: 'hosted', provider: 'openai', model: 'm', base_url: 'http://127.0.0.1:9/v1', api_key_env: 'SKILLDELTA_TEST_KEY', context_window: 8192, concurrency: 1, timeout_seconds: 5, generation: {} }
+    await expect(chat(model, [{ role: 'user', content: 'x' }], { env: {} })).rejects.toThrow(/SKILLDELTA_TEST_KEY .*not set/)
+  })
+
+  test('dated snapshots count as the same model; other ids do not', () => {
+    expect(sameModel('gpt-4o', 'gpt-4o-2024-08-06')).toBe(true)
+    expect(sameModel('ministral-3:14b-cloud', 'ministral-3:14b-cloud')).toBe(true)
+    expect(sameModel('ministral-3:14b', 'qwen3:32b')).toBe(false)
+  })
+})
+
+describe('finding the notebook in a reply', () => {
+  test.each([
+    ['a fenced python block with cells', 'Sure!\n```python\n# %%\nx = 1\n```\nDone.', { ok: true, script: '# %%\nx = 1\n' }],
+    ['the cell-marked block among several', '```python\npip install tvb\n```\n```python\n# %%\nimport tvb\n# %%\nx=1\n```', { ok: true, script: '# %%\nimport tvb\n# %%\nx=1\n' }],
+    ['a bare percent script', '# %%\nx = 1\n', { ok: true, script: '# %%\nx = 1\n' }],
+    ['prose only', 'I cannot run code.', { ok: false, reason: expect.stringContaining('no ```python code block') }],
+    ['an empty reply', '   ', { ok: false, reason: 'the model returned an empty reply' }],
+  ])('%s', (_name, reply, expected) => {
+    expect(extractScript(reply)).toEqual(expected)
+  })
+})

@@ -1,0 +1,19 @@
+import path from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { defineConfig } from 'vitest/config'
+
+// The harness's own tests (unit + integration). The benchmark matrix has its own config: ../vitest.config.ts.
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..')
+
+export default defineConfig({
+  root,
+  test: {
+    include: ['test/**/*.test.ts'],
+    setupFiles: ['src/matchers/index.ts'],
+    testTimeout: 120_000,
+    hookTimeout: 600_000,
+    // Executions are CPU-heavy (TVB, kernels); two workers on two cores keeps timings honest.
+    maxWorkers: 2,
+    benchmark: { include: ['test/**/*.bench.ts'] },
+  },
+})

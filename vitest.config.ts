@@ -1,0 +1,17 @@
+import { defineConfig } from 'vitest/config'
+import { modelProjects, skilldelta, type SkilldeltaOptions } from './src/plugin.ts'
+
+// The benchmark matrix: every benchmarks/**/*.GOAL.md × every model in models.yaml × every condition.
+// Run one model: `npx vitest run --project fixture-oracle`. Harness tests: `npm test` (test/vitest.config.ts).
+const options: SkilldeltaOptions = {
+  models: 'models.yaml',
+  conditions: ['zero_shot', 'one_shot', 'with_skills'],
+  epochs: 1,
+}
+
+export default defineConfig({
+  plugins: [skilldelta(options)],
+  test: {
+    projects: modelProjects(options),
+  },
+})
