@@ -62,10 +62,13 @@ describe('GOAL.md → vitest run → fixture model → real TVB → matchers →
     expect(spectra).toMatchObject({ status: 'ok', model: { requested: 'skilldelta/oracle', reported: 'skilldelta/oracle' }, execution: { status: 'ok', isolated: true } })
     expect(spectra.checks['psd_peak[0]']).toMatchObject({ status: 'pass', measured: { peakHz: 9, resolutionHz: 0.5 } })
     expect(spectra.checks.judge_score).toMatchObject({ status: 'skip' })
+    const trialDir = path.join(ROOT, spectra.artifacts.dir!)
+    expect(spectra.artifacts.dir).toBe(path.join('results', runId, 'fixture-oracle/zero_shot/tutorial/analyze_power_spectra/sample-0'))
     for (const artifact of ['prompt', 'reply', 'script', 'notebook', 'executed', 'execution'] as const) {
-      expect(existsSync(spectra.artifacts[artifact] ?? ''), artifact).toBe(true)
+      expect(existsSync(path.join(trialDir, spectra.artifacts[artifact] ?? 'missing')), artifact).toBe(true)
     }
-    expect(existsSync(path.join(spectra.artifacts.dir!, 'psd-signal-0-8-12Hz.png'))).toBe(true)
+    expect(spectra.checks['psd_peak[0]']?.measured?.plot).toBe('psd-signal-0-8-12Hz.png')
+    expect(existsSync(path.join(trialDir, 'psd-signal-0-8-12Hz.png'))).toBe(true)
     const bold = record(runId, 'fixture-oracle', 'zero_shot', 'tutorial/bold_monitor')
     expect(bold.checks['signal[0]']).toMatchObject({ status: 'pass', measured: { samples: 40, regions: 76, periodMs: 500 } })
   })
@@ -78,6 +81,7 @@ describe('GOAL.md → vitest run → fixture model → real TVB → matchers →
     expect(byName['zero_shot PSD peak in 8–12 Hz (stochastic)']).toBe('failed') // decaying transient
     expect(byName['zero_shot has signal deterministic with 76 regions']).toBe('passed')
     expect(byName['zero_shot PSD peak in 8–12 Hz (TemporalAverage)']).toBe('failed') // crashed before simulating
+    expect(byName['zero_shot has signal Bold with ≥ 40 samples, 76 regions, period 500 ms']).toBe('failed') // default BOLD period
 
     const crash = record(runId, 'fixture-broken', 'zero_shot', 'tutorial/analyze_power_spectra')
     expect(crash).toMatchObject({ status: 'execution_failed', execution: { status: 'cell_error', firstError: { ename: 'TraitTypeError' } } })
@@ -86,6 +90,11 @@ describe('GOAL.md → vitest run → fixture model → real TVB → matchers →
     const decaying = record(runId, 'fixture-broken', 'zero_shot', 'tutorial/stochastic_vs_deterministic')
     expect(decaying.status).toBe('ok')
     expect(decaying.checks['psd_peak[0]']).toMatchObject({ status: 'fail', message: expect.stringContaining('decays') })
+
+    const bold = record(runId, 'fixture-broken', 'zero_shot', 'tutorial/bold_monitor')
+    expect(bold.status).toBe('ok')
+    expect(bold.checks['signal[0]']).toMatchObject({ status: 'fail', measured: { samples: 10, periodMs: 2000 } })
+    expect(bold.checks['signal[0]']?.message).toContain('it has 10 samples, fewer than 40')
 
     const prose = record(runId, 'fixture-broken', 'zero_shot', 'abstract/connectome_summary')
     expect(prose).toMatchObject({ status: 'generation_failed', error: expect.stringContaining('no ```python code block') })
@@ -135,6 +144,7 @@ describe('skilldelta compile', () => {
     mkdirSync(out, { recursive: true })
     await execa('node', [bin, 'compile', 'benchmarks/tutorial/bold_monitor.GOAL.md', '--out', out], { cwd: ROOT })
     const code = readFileSync(path.join(out, 'bold_monitor.test.ts'), 'utf8')
+    rmSync(out, { recursive: true, force: true })
     expect(code).toContain(`from "../../../src/harness/runtime/index.ts"`)
   })
 

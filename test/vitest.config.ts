@@ -9,6 +9,8 @@ export default defineConfig({
   root,
   test: {
     include: ['test/**/*.test.ts'],
+    // scratch projects and compiled goals the integration tests write
+    exclude: ['test/.tmp/**', '**/node_modules/**'],
     setupFiles: ['src/matchers/index.ts'],
     testTimeout: 120_000,
     hookTimeout: 600_000,

@@ -54,7 +54,7 @@ export async function toHavePSDPeakIn(this: MatcherState, received: SignalSubjec
   const m = response.result
   const reasons = psdFailures(m, lo, hi, options)
   const { freqs: _freqs, meanPsd: _psd, ...numbers } = m
-  recordMeasured(this, { signal: received.label, ...numbers, reasons })
+  recordMeasured(this, { signal: received.label, ...numbers, ...(m.plot ? { plot: path.basename(m.plot) } : {}), reasons })
   if (m.plot) await attach(this, `PSD of ${received.label}`, m.plot, 'image/png')
   const summary = summarisePsd(m, lo, hi)
   return {

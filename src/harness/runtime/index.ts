@@ -3,7 +3,7 @@
  * (condition, sample) cell: it runs the trial once in beforeAll, then each check test
  * reads the shared outcome and writes its verdict into the trial record.
  */
-import { afterAll, beforeAll, describe, inject, type RunnerTestCase, type TestContext } from 'vitest'
+import { beforeAll, describe, inject, type RunnerTestCase, type TestContext } from 'vitest'
 import { selectSignal, type SignalSubject } from '../analysis/select.ts'
 import type { ModelSpec } from '../config/models.ts'
 import type { Condition, RunSettings } from '../config/settings.ts'
@@ -135,6 +135,5 @@ export function useTrial(goal: Goal, conditionName: string, sample: number): Tri
   const { execution } = settings()
   const budgetMs = (model().timeout_seconds + goal.timeoutSeconds + execution.startupTimeoutSeconds + 120) * 1000
   beforeAll(() => trial.run(), budgetMs)
-  afterAll(() => undefined)
   return trial
 }

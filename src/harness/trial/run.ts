@@ -53,7 +53,8 @@ export async function runTrial(input: TrialInput): Promise<TrialOutcome> {
     sample,
     status: 'pending',
     checks: {},
-    artifacts: { dir },
+    // paths relative to the project (dir) and to the trial directory (files): results stay portable
+    artifacts: { dir: path.relative(settings.root, dir) },
     startedAt: new Date().toISOString(),
   }
   const outcome: TrialOutcome = { dir, record, save: () => writeRecord(dir, record) }
@@ -74,7 +75,7 @@ export async function runTrial(input: TrialInput): Promise<TrialOutcome> {
   }
   record.prompt = { hash: plan.hash, skills: plan.skills, ...(plan.example ? { example: plan.example } : {}) }
   await writeFile(path.join(dir, 'prompt.json'), JSON.stringify(plan.messages, null, 2))
-  record.artifacts.prompt = path.join(dir, 'prompt.json')
+  record.artifacts.prompt = 'prompt.json'
 
   let reply: ChatResult
   try {
@@ -89,13 +90,13 @@ export async function runTrial(input: TrialInput): Promise<TrialOutcome> {
   record.model.reported = reply.reportedModel
   record.generation = { tokensIn: reply.tokensIn, tokensOut: reply.tokensOut, latencyMs: reply.latencyMs, finishReason: reply.finishReason }
   await writeFile(path.join(dir, 'reply.md'), reply.content)
-  record.artifacts.reply = path.join(dir, 'reply.md')
+  record.artifacts.reply = 'reply.md'
 
   const extracted = extractScript(reply.content)
   if (!extracted.ok) return finish('generation_failed', extracted.reason)
   const script = path.join(dir, 'workflow.py')
   await writeFile(script, extracted.script)
-  record.artifacts.script = script
+  record.artifacts.script = 'workflow.py'
   const notebook = path.join(dir, 'workflow.ipynb')
   try {
     await notebookFromScript(script, notebook, dir, settings.execution.sandbox)
@@ -103,7 +104,7 @@ export async function runTrial(input: TrialInput): Promise<TrialOutcome> {
     if (error instanceof ConversionError) return finish('generation_failed', error.message)
     throw error
   }
-  record.artifacts.notebook = notebook
+  record.artifacts.notebook = 'workflow.ipynb'
   await outcome.save()
 
   const execution = await executeNotebook({
@@ -123,8 +124,8 @@ export async function runTrial(input: TrialInput): Promise<TrialOutcome> {
     codeCells: execution.cells.filter((c) => c.status !== 'skipped').length,
     firstError: execution.firstError ? { cell: execution.firstError.cell, ename: execution.firstError.ename, evalue: execution.firstError.evalue } : null,
   }
-  if (execution.executedNotebook) record.artifacts.executed = execution.executedNotebook
-  record.artifacts.execution = path.join(dir, 'execution.json')
+  if (execution.executedNotebook) record.artifacts.executed = path.relative(dir, execution.executedNotebook)
+  record.artifacts.execution = 'execution.json'
   if (execution.status === 'harness_error' || execution.status === 'harness_timeout') {
     return finish('infra_error', execution.harnessError)
   }
