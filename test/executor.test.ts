@@ -146,7 +146,7 @@ describe('the sandbox', async () => {
       expect(out).toContain('home: False project: False')
       expect(out).toContain('blocked OSError')
       expect(existsSync(escape)).toBe(false)
-      expect(existsSync(path.join(path.dirname(report.executedNotebook!), 'inside.txt'))).toBe(true)
+      expect(existsSync(path.join(path.dirname(report.executedNotebook!), 'sandbox', 'inside.txt'))).toBe(true) // the notebook's working dir
     } finally {
       delete process.env.OPENAI_API_KEY
     }

@@ -11,10 +11,20 @@ import { ROOT, tempDir } from './helpers.ts'
 const dir = tempDir('sd-models-')
 
 describe('models.yaml', () => {
-  test('the shipped models.yaml loads and resolves fixture scripts', () => {
+  test('the shipped models.yaml loads: the embedded default, the study lineup and the fixtures', () => {
     const models = loadModels(path.join(ROOT, 'models.yaml'))
-    expect(models.map((m) => m.name)).toEqual(['fixture-oracle', 'fixture-broken'])
-    const oracle = models[0] as Extract<ModelSpec, { provider: 'fixture' }>
+    expect(models.map((m) => `${m.name}:${m.provider}`)).toEqual([
+      'smollm2-135m:embedded',
+      'ministral-14b:ollama',
+      'rnj-8b:ollama',
+      'gpt-oss-20b:ollama',
+      'gemma-31b:ollama',
+      'kimi-k2.6:openai',
+      'fixture-oracle:fixture',
+      'fixture-broken:fixture',
+    ])
+    expect(models.find((m) => m.name === 'ministral-14b')).toMatchObject({ model: 'ministral-3:14b-cloud', params: 14e9, host: 'http://127.0.0.1:11434' })
+    const oracle = models.find((m) => m.name === 'fixture-oracle') as Extract<ModelSpec, { provider: 'fixture' }>
     expect(oracle.script).toBe(path.join(ROOT, 'benchmarks/fixtures/oracle.yaml'))
     expect(oracle).toMatchObject({ context_window: 8192, concurrency: 1, generation: {} })
   })

@@ -37,6 +37,13 @@ def __skilldelta_probe(namespace, out_dir, max_elements):
             and value is not time
         )
 
+    def number(value):
+        try:
+            value = float(value)
+        except (TypeError, ValueError):
+            return None
+        return value if value == value and abs(value) != float("inf") else None
+
     def describe_simulator(sim):
         def name_of(obj):
             return type(obj).__name__ if obj is not None else None
@@ -48,14 +55,14 @@ def __skilldelta_probe(namespace, out_dir, max_elements):
             "model": name_of(getattr(sim, "model", None)),
             "integrator": name_of(integrator),
             "stochastic": noise is not None,
-            "dt": float(getattr(integrator, "dt", float("nan"))),
+            "dt": number(getattr(integrator, "dt", None)),
             "nsig": _np.asarray(nsig, dtype=float).ravel().tolist() if nsig is not None else None,
             "coupling": name_of(getattr(sim, "coupling", None)),
             "monitors": [
-                {"type": name_of(m), "period": float(getattr(m, "period", float("nan")))}
+                {"type": name_of(m), "period": number(getattr(m, "period", None))}
                 for m in (getattr(sim, "monitors", None) or ())
             ],
-            "simulation_length": float(getattr(sim, "simulation_length", float("nan"))),
+            "simulation_length": number(getattr(sim, "simulation_length", None)),
             "regions": int(getattr(getattr(sim, "connectivity", None), "number_of_regions", 0) or 0),
         }
 
@@ -78,7 +85,7 @@ def __skilldelta_probe(namespace, out_dir, max_elements):
             for m in monitors:
                 period = m["period"]
                 if m["type"] == "Raw":
-                    period = sim.get("dt", float("nan"))
+                    period = sim.get("dt")
                 if period and abs(period - step) <= 1e-6 * max(1.0, abs(step)):
                     matches.append(m["type"])
         return matches[0] if len(set(matches)) == 1 else None

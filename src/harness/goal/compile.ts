@@ -31,7 +31,12 @@ class MappedLines {
   }
 }
 
-const literal = (value: unknown): string => JSON.stringify(value)
+/**
+ * A JavaScript literal for untrusted text (GOAL.md is pull-request input): JSON plus escaped
+ * U+2028/U+2029, which end a line — and so a comment — in JavaScript source.
+ */
+const literal = (value: unknown, indent?: number): string =>
+  JSON.stringify(value, null, indent).replace(/\u2028/g, '\\u2028').replace(/\u2029/g, '\\u2029')
 const hz = (n: number): string => `${n}`
 
 export function psdTestName(check: PsdPeakCheck): string {
@@ -58,7 +63,7 @@ export function judgeTestName(check: JudgeScoreCheck): string {
 
 function compileError(file: string, source: string, error: GoalError): CompiledGoal {
   const out = new MappedLines()
-  out.add(error.line, `// skilldelta could not compile ${error.file}; the error below is its collection failure.`)
+  out.add(error.line, `// skilldelta could not compile this GOAL.md; the error below is its collection failure.`)
   out.add(error.line, `const error = new Error(${literal(error.message)})`, `error.name = 'GoalError'`, 'throw error')
   return { ...out.render(file, source), error }
 }
@@ -71,11 +76,12 @@ export function compileGoal(source: string, file: string, options: CompileOption
   const { checks, lines } = goal
   const out = new MappedLines()
 
-  out.add(1, `// Compiled by skilldelta from ${goal.file}. Edit the GOAL.md, not this file.`)
+  // untrusted text never goes into comments: only into literals built by literal()
+  out.add(1, `// Compiled by skilldelta from a GOAL.md (source ${literal(goal.file)}). Edit the GOAL.md, not this file.`.replace(/[\r\n\u2028\u2029]/g, ' '))
   out.add(1, `import { describe, test } from 'vitest'`)
   out.add(1, `import { defineGoal, eachSample, runConditions, useTrial } from ${literal(options.runtimeImport)}`)
   out.add(1, '')
-  out.add(lines.title, ...`const goal = defineGoal(${JSON.stringify(goal, null, 2)})`.split('\n'), '')
+  out.add(lines.title, ...`const goal = defineGoal(${literal(goal, 2)})`.split('\n'), '')
   out.add(lines.title, `describe.for(runConditions())('%s', (condition) => {`)
   out.add(lines.title, `  eachSample((sample) => {`)
   out.add(lines.title, `    const trial = useTrial(goal, condition, sample)`)

@@ -120,8 +120,15 @@ function sectionsOf(body: string): { sections: Record<string, string>; heading?:
   return heading ? { sections, heading } : { sections }
 }
 
+/** Control characters and line separators have no business in a benchmark path (they enable injection). */
+const UNSAFE_PATH = /[\p{Cc}\u2028\u2029`]/u
+
 export function parseGoal(source: string, file: string): ParseResult {
   const displayFile = path.relative(process.cwd(), file) || file
+  if (UNSAFE_PATH.test(file)) {
+    const printable = JSON.stringify(displayFile)
+    return { ok: false, error: new GoalError(printable, 1, 1, '', 'the file path contains control characters, line separators or backticks', 'rename the file') }
+  }
   const match = FRONTMATTER.exec(source)
   const counter = new LineCounter()
   const located: Located = { doc: undefined, counter, firstLine: 2 }

@@ -26,6 +26,17 @@ const ReplyRuleSchema = z
     text: z.string().optional(),
     /** Claim to be this model in the response (to test the harness's model-id check). */
     respond_as: z.string().optional(),
+    /** Misbehave first: the next `times` matching requests get this fault, then the reply (default: always). */
+    fault: z
+      .object({
+        status: z.number().int().min(400).max(599).optional(),
+        retry_after: z.number().min(0).optional(),
+        delay_ms: z.number().int().min(0).optional(),
+        truncate: z.boolean().optional(),
+        times: z.number().int().min(1).optional(),
+      })
+      .strict()
+      .optional(),
   })
   .strict()
   .refine((rule) => (rule.notebook === undefined) !== (rule.text === undefined), {
@@ -34,10 +45,20 @@ const ReplyRuleSchema = z
 
 export const FixtureScriptSchema = z.object({ replies: z.array(ReplyRuleSchema).min(1) }).strict()
 
+export interface FixtureFault {
+  status?: number
+  retryAfter?: number
+  delayMs?: number
+  truncate?: boolean
+  /** How many more requests get the fault; undefined: all of them. */
+  remaining?: number
+}
+
 export interface FixtureReply {
   contains?: string
   content: string
   respondAs?: string
+  fault?: FixtureFault
 }
 
 /** Load a fixture script; notebook paths are relative to the script file. */
@@ -50,6 +71,15 @@ export function loadFixtureScript(file: string): FixtureReply[] {
   return parsed.data.replies.map((rule) => ({
     ...(rule.when.contains ? { contains: rule.when.contains } : {}),
     ...(rule.respond_as ? { respondAs: rule.respond_as } : {}),
+    ...(rule.fault
+      ? {
+          fault: Object.fromEntries(
+            Object.entries({ status: rule.fault.status, retryAfter: rule.fault.retry_after, delayMs: rule.fault.delay_ms, truncate: rule.fault.truncate, remaining: rule.fault.times }).filter(
+              ([, v]) => v !== undefined,
+            ),
+          ) as FixtureFault,
+        }
+      : {}),
     content:
       rule.text ??
       `Here is the notebook.\n\n\`\`\`python\n${readFileSync(path.resolve(path.dirname(file), rule.notebook!), 'utf8').trimEnd()}\n\`\`\`\n`,

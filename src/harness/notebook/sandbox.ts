@@ -37,11 +37,29 @@ export interface SandboxPlan {
 const THREAD_VARIABLES = ['OMP_NUM_THREADS', 'OPENBLAS_NUM_THREADS', 'MKL_NUM_THREADS', 'NUMBA_NUM_THREADS', 'NUMEXPR_NUM_THREADS']
 const ETC_FILES = ['ld.so.cache', 'ld.so.conf', 'ld.so.conf.d', 'passwd', 'group', 'nsswitch.conf', 'hosts', 'localtime', 'ssl', 'fonts', 'mime.types']
 
+/** The namespaces, identity and mounts every sandbox gets (also what the availability probe runs). */
+function baseArgs(): string[] {
+  return [
+    '--unshare-all',
+    // as root, --unshare-all alone keeps full root: map to nobody in a user namespace, drop every capability
+    '--unshare-user',
+    '--uid', '65534',
+    '--gid', '65534',
+    '--cap-drop', 'ALL',
+    '--die-with-parent',
+    '--new-session',
+    ...systemBinds(),
+    '--proc', '/proc',
+    '--dev', '/dev',
+    '--tmpfs', '/tmp',
+  ]
+}
+
 let bwrapProbe: Promise<{ ok: boolean; reason: string }> | undefined
 
-/** Whether bubblewrap is installed AND can create the namespaces we need on this machine. */
+/** Whether bubblewrap is installed AND can build the sandbox we use, on this machine. */
 export function bubblewrapAvailable(): Promise<{ ok: boolean; reason: string }> {
-  bwrapProbe ??= execa('bwrap', ['--unshare-all', '--die-with-parent', '--ro-bind', '/', '/', 'true'], { reject: false, timeout: 10_000 }).then(
+  bwrapProbe ??= execa('bwrap', [...baseArgs(), '--remount-ro', '/', '--', '/bin/sh', '-c', 'true'], { reject: false, timeout: 10_000 }).then(
     (result) =>
       result.exitCode === 0
         ? { ok: true, reason: 'bubblewrap works' }
@@ -50,10 +68,15 @@ export function bubblewrapAvailable(): Promise<{ ok: boolean; reason: string }> 
             reason:
               'code' in result && result.code === 'ENOENT'
                 ? 'bubblewrap (bwrap) is not installed: apt-get install bubblewrap'
-                : `bubblewrap cannot create namespaces here: ${result.stderr.trim() || `exit ${result.exitCode}`}`,
+                : `bubblewrap cannot create the sandbox here: ${result.stderr.trim() || `exit ${result.exitCode}`}`,
           },
   )
   return bwrapProbe
+}
+
+/** In CI, untrusted pull-request code must never run without isolation: "auto" means "bwrap" there. */
+export function effectiveMode(mode: ExecutionSettings['sandbox'], env: NodeJS.ProcessEnv = process.env): ExecutionSettings['sandbox'] {
+  return mode === 'auto' && env.CI && env.CI !== 'false' ? 'bwrap' : mode
 }
 
 const prefixCache = new Map<string, Promise<string[]>>()
@@ -110,23 +133,18 @@ export async function planSandbox(request: SandboxRequest): Promise<SandboxPlan>
     isolated: false,
     ...(warning ? { warning } : {}),
   })
-  if (request.mode === 'none') {
+  const mode = effectiveMode(request.mode)
+  if (mode === 'none') {
     return unsandboxed('sandbox disabled (execution.sandbox: none): model-written code runs with your user rights and network access')
   }
   const probe = await bubblewrapAvailable()
   if (!probe.ok) {
-    if (request.mode === 'bwrap') throw new Error(`execution.sandbox is "bwrap" but ${probe.reason}`)
+    if (mode === 'bwrap') throw new Error(`the notebook sandbox is required${request.mode === 'auto' ? ' in CI' : ''} but ${probe.reason}`)
     return unsandboxed(`ISOLATION IS OFF — ${probe.reason}. Model-written code runs with network access and can read your files.`)
   }
   const roots = await pythonRoots(request.python)
   const args = [
-    '--unshare-all',
-    '--die-with-parent',
-    '--new-session',
-    ...systemBinds(),
-    '--proc', '/proc',
-    '--dev', '/dev',
-    '--tmpfs', '/tmp',
+    ...baseArgs(),
     ...roots.flatMap((root) => ['--ro-bind', root, root]),
     '--ro-bind', PYTHON_PACKAGE_DIR, PYTHON_PACKAGE_DIR,
     '--bind', request.writableDir, request.writableDir,

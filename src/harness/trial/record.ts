@@ -31,7 +31,7 @@ export const TrialRecordSchema = z.object({
   error: z.string().optional(),
   prompt: z.object({ hash: z.string(), skills: z.array(z.object({ name: z.string(), bytes: z.number() })), example: z.string().optional() }).optional(),
   generation: z
-    .object({ tokensIn: z.number().nullable(), tokensOut: z.number().nullable(), latencyMs: z.number(), finishReason: z.string().nullable() })
+    .object({ tokensIn: z.number().nullable(), tokensOut: z.number().nullable(), latencyMs: z.number(), finishReason: z.string().nullable(), attempts: z.number().int() })
     .optional(),
   execution: z
     .object({

@@ -88,7 +88,7 @@ export async function runTrial(input: TrialInput): Promise<TrialOutcome> {
     throw error
   }
   record.model.reported = reply.reportedModel
-  record.generation = { tokensIn: reply.tokensIn, tokensOut: reply.tokensOut, latencyMs: reply.latencyMs, finishReason: reply.finishReason }
+  record.generation = { tokensIn: reply.tokensIn, tokensOut: reply.tokensOut, latencyMs: reply.latencyMs, finishReason: reply.finishReason, attempts: reply.attempts }
   await writeFile(path.join(dir, 'reply.md'), reply.content)
   record.artifacts.reply = 'reply.md'
 
@@ -99,7 +99,7 @@ export async function runTrial(input: TrialInput): Promise<TrialOutcome> {
   record.artifacts.script = 'workflow.py'
   const notebook = path.join(dir, 'workflow.ipynb')
   try {
-    await notebookFromScript(script, notebook, dir, settings.execution.sandbox)
+    await notebookFromScript(script, notebook, settings.execution.sandbox)
   } catch (error) {
     if (error instanceof ConversionError) return finish('generation_failed', error.message)
     throw error

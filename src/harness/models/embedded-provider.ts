@@ -1,0 +1,118 @@
+import { existsSync } from 'node:fs'
+import path from 'node:path'
+import { pathToFileURL } from 'node:url'
+import type { ModelSpec } from '../config/models.ts'
+import { DEFAULT_GGUF, EMBEDDED_DIR } from '../config/paths.ts'
+import { ProviderError, type ChatMessage, type Complete } from './types.ts'
+
+type EmbeddedSpec = Extract<ModelSpec, { provider: 'embedded' }>
+
+/**
+ * An in-process model (llama.cpp through node-llama-cpp) for the no-key, no-server path.
+ * node-llama-cpp is NOT a dependency of the plain install (its default install is ~725 MB of
+ * GPU builds): `npm run setup -- --embedded` puts the CPU build and the weights in .cache/embedded,
+ * and this module imports it only when an embedded model is used.
+ */
+
+// The few node-llama-cpp shapes we use (the package is loaded at run time from .cache/embedded).
+interface TokenMeter {
+  usedInputTokens: number
+  usedOutputTokens: number
+}
+interface LlamaSequence {
+  tokenMeter: TokenMeter
+}
+interface LlamaContext {
+  getSequence(): LlamaSequence
+  dispose(): Promise<void>
+}
+interface LlamaModel {
+  trainContextSize: number
+  createContext(options: { contextSize: number; threads: number }): Promise<LlamaContext>
+}
+type HistoryItem = { type: 'system'; text: string } | { type: 'user'; text: string } | { type: 'model'; response: string[] }
+interface LlamaChatSession {
+  setChatHistory(history: HistoryItem[]): void
+  prompt(text: string, options: { maxTokens?: number; temperature?: number; topP?: number; seed?: number; signal?: AbortSignal }): Promise<string>
+}
+interface NodeLlamaCpp {
+  getLlama(options: { gpu: false; build: 'never'; logLevel: string }): Promise<{ loadModel(options: { modelPath: string }): Promise<LlamaModel> }>
+  LlamaChatSession: new (options: { contextSequence: LlamaSequence }) => LlamaChatSession
+}
+
+const MODULE = path.join(EMBEDDED_DIR, 'node_modules', 'node-llama-cpp', 'dist', 'index.js')
+let runtime: Promise<NodeLlamaCpp> | undefined
+const models = new Map<string, Promise<LlamaModel>>()
+
+function loadRuntime(): Promise<NodeLlamaCpp> {
+  if (!existsSync(MODULE)) {
+    throw new ProviderError(`the embedded model runtime is not installed (${MODULE} is missing): run "npm run setup -- --embedded"`)
+  }
+  runtime ??= import(pathToFileURL(MODULE).href) as Promise<NodeLlamaCpp>
+  return runtime
+}
+
+/** Why the embedded model cannot run here, if it cannot. */
+export function embeddedUnavailable(model: EmbeddedSpec): string | undefined {
+  if (!existsSync(MODULE)) return 'the embedded model runtime is not installed: run "npm run setup -- --embedded"'
+  const gguf = ggufPath(model)
+  if (!existsSync(gguf)) return `GGUF weights not found at ${gguf}: run "npm run setup -- --embedded", or set gguf: in models.yaml`
+  return undefined
+}
+
+export function ggufPath(model: EmbeddedSpec): string {
+  return model.gguf ?? DEFAULT_GGUF
+}
+
+/** The id an embedded model reports: the weights file it really loaded. */
+export const embeddedModelId = (gguf: string): string => path.basename(gguf).replace(/\.gguf$/i, '')
+
+async function loadModel(gguf: string): Promise<LlamaModel> {
+  let model = models.get(gguf)
+  if (!model) {
+    if (!existsSync(gguf)) throw new ProviderError(`GGUF weights not found at ${gguf}: run "npm run setup -- --embedded", or set gguf: in models.yaml`)
+    model = loadRuntime().then(async ({ getLlama }) => (await getLlama({ gpu: false, build: 'never', logLevel: 'error' })).loadModel({ modelPath: gguf }))
+    models.set(gguf, model)
+  }
+  return model
+}
+
+function history(messages: ChatMessage[]): { items: HistoryItem[]; prompt: string } {
+  const last = messages.at(-1)
+  if (!last || last.role !== 'user') throw new ProviderError('the conversation must end with a user message')
+  const items = messages.slice(0, -1).map((m): HistoryItem => (m.role === 'assistant' ? { type: 'model', response: [m.content] } : { type: m.role, text: m.content }))
+  return { items, prompt: last.content }
+}
+
+export const completeEmbedded: Complete<EmbeddedSpec> = async (model, messages, options) => {
+  const gguf = ggufPath(model)
+  const llama = await loadModel(gguf)
+  const { LlamaChatSession } = await loadRuntime()
+  const context = await llama.createContext({ contextSize: Math.min(model.context_window, llama.trainContextSize), threads: model.threads })
+  try {
+    const sequence = context.getSequence()
+    const session = new LlamaChatSession({ contextSequence: sequence })
+    const { items, prompt } = history(messages)
+    session.setChatHistory(items)
+    const { temperature, top_p, max_tokens, seed } = model.generation
+    const content = await session.prompt(prompt, {
+      maxTokens: max_tokens ?? 1024,
+      ...(temperature !== undefined ? { temperature } : {}),
+      ...(top_p !== undefined ? { topP: top_p } : {}),
+      ...(seed !== undefined ? { seed } : {}),
+      ...(options.signal ? { signal: options.signal } : {}),
+    })
+    return {
+      content,
+      reportedModel: embeddedModelId(gguf),
+      tokensIn: sequence.tokenMeter.usedInputTokens,
+      tokensOut: sequence.tokenMeter.usedOutputTokens,
+      finishReason: null,
+    }
+  } catch (error) {
+    if (error instanceof ProviderError) throw error
+    throw new ProviderError(`embedded model ${embeddedModelId(gguf)}: ${(error as Error).message}`, false, undefined, { cause: error })
+  } finally {
+    await context.dispose()
+  }
+}

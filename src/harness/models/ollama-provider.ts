@@ -1,0 +1,52 @@
+import { Ollama } from 'ollama'
+import type { ModelSpec } from '../config/models.ts'
+import { apiKeyFor, ProviderError, type Complete } from './types.ts'
+
+type OllamaSpec = Extract<ModelSpec, { provider: 'ollama' }>
+
+function clientFor(model: OllamaSpec, options: { baseUrl?: string | undefined; signal?: AbortSignal | undefined; env?: NodeJS.ProcessEnv | undefined }): Ollama {
+  const key = apiKeyFor(model, options.env ?? process.env)
+  const signal = options.signal
+  return new Ollama({
+    host: options.baseUrl ?? model.host,
+    ...(key ? { headers: { Authorization: `Bearer ${key}` } } : {}),
+    // per-call cancellation and the per-call timeout from models.yaml
+    fetch: (input, init) => {
+      const timeout = AbortSignal.timeout(model.timeout_seconds * 1000)
+      return fetch(input, { ...init, signal: signal ? AbortSignal.any([signal, timeout]) : timeout })
+    },
+  })
+}
+
+/** Ollama's native /api/chat: local models and hosted ones (e.g. "ministral-3:14b-cloud"). */
+export const completeOllama: Complete<OllamaSpec> = async (model, messages, options) => {
+  const { temperature, top_p, max_tokens, seed } = model.generation
+  const ollamaOptions = Object.fromEntries(
+    Object.entries({ temperature, top_p, num_predict: max_tokens, seed, num_ctx: model.context_window }).filter(([, v]) => v !== undefined),
+  )
+  try {
+    const response = await clientFor(model, options).chat({ model: model.model, messages, stream: false, options: ollamaOptions })
+    return {
+      content: response.message.content,
+      reportedModel: response.model,
+      tokensIn: response.prompt_eval_count ?? null,
+      tokensOut: response.eval_count ?? null,
+      finishReason: response.done_reason ?? null,
+    }
+  } catch (error) {
+    const status = (error as { status_code?: number }).status_code
+    const message = (error as Error).message
+    const retryable = status === undefined ? !/not found|pull/i.test(message) : status === 429 || status >= 500
+    throw new ProviderError(`model "${model.name}" (${model.model}) on ${model.host}: ${status ?? ''} ${message}`.replace(/\s+/g, ' '), retryable, undefined, { cause: error })
+  }
+}
+
+/** Fail fast when no Ollama server answers (instead of one timeout per trial). */
+export async function probeOllama(model: OllamaSpec): Promise<string | undefined> {
+  try {
+    const response = await fetch(new URL('/api/version', model.host), { signal: AbortSignal.timeout(5_000) })
+    return response.ok ? undefined : `Ollama at ${model.host} answered ${response.status}`
+  } catch (error) {
+    return `Ollama is not reachable at ${model.host} (${(error as Error).cause ?? (error as Error).message}); start it with "ollama serve" or pick another --project`
+  }
+}

@@ -1,0 +1,61 @@
+import OpenAI from 'openai'
+import type { ModelSpec } from '../config/models.ts'
+import { apiKeyFor, ProviderError, type Complete } from './types.ts'
+
+type OpenAiLike = Extract<ModelSpec, { provider: 'openai' | 'fixture' }>
+
+const RETRYABLE = new Set([408, 409, 429, 500, 502, 503, 504])
+
+function clientFor(model: OpenAiLike, baseUrl: string | undefined, env: NodeJS.ProcessEnv): OpenAI {
+  if (model.provider === 'fixture') {
+    if (!baseUrl) throw new ProviderError(`model "${model.name}" is a fixture model but no fixture server is running (globalSetup did not start it)`)
+    return new OpenAI({ baseURL: baseUrl, apiKey: 'fixture', timeout: model.timeout_seconds * 1000, maxRetries: 0 })
+  }
+  // retries are the harness's (bounded, shared with every provider), not the client's
+  return new OpenAI({ baseURL: baseUrl ?? model.base_url, apiKey: apiKeyFor(model, env) ?? 'not-needed', timeout: model.timeout_seconds * 1000, maxRetries: 0 })
+}
+
+/** OpenAI-compatible chat completions: OpenAI, vLLM, llama.cpp server, OpenRouter, Ollama's /v1, the fixture server. */
+export const completeOpenAI: Complete<OpenAiLike> = async (model, messages, options) => {
+  const client = clientFor(model, options.baseUrl, options.env ?? process.env)
+  // only the options models.yaml sets; the API distinguishes "absent" from null
+  const generation = Object.fromEntries(Object.entries(model.generation).filter(([, value]) => value !== undefined))
+  let response: OpenAI.Chat.Completions.ChatCompletion
+  try {
+    response = await client.chat.completions.create({ model: model.model, messages, ...generation }, options.signal ? { signal: options.signal } : {})
+  } catch (error) {
+    if (error instanceof OpenAI.APIError) {
+      const retryAfter = Number.parseFloat(error.headers?.get?.('retry-after') ?? '')
+      const status = error.status
+      throw new ProviderError(
+        `model "${model.name}" (${model.model}): ${status ?? 'no status'} ${error.message}`,
+        status === undefined || RETRYABLE.has(status),
+        Number.isFinite(retryAfter) ? retryAfter : undefined,
+        { cause: error },
+      )
+    }
+    throw new ProviderError(`model "${model.name}" (${model.model}): ${(error as Error).message}`, true, undefined, { cause: error })
+  }
+  const choice = response.choices?.[0]
+  if (!choice) throw new ProviderError(`model "${model.name}" (${model.model}): the response has no choices`, true)
+  return {
+    content: choice.message.content ?? '',
+    reportedModel: response.model,
+    tokensIn: response.usage?.prompt_tokens ?? null,
+    tokensOut: response.usage?.completion_tokens ?? null,
+    finishReason: choice.finish_reason ?? null,
+  }
+}
+
+/** A cheap reachability probe, so a run against a stopped server fails in seconds, not at every trial. */
+export async function probeOpenAI(model: OpenAiLike, env: NodeJS.ProcessEnv = process.env): Promise<string | undefined> {
+  if (model.provider !== 'openai') return undefined
+  try {
+    const client = new OpenAI({ baseURL: model.base_url, apiKey: apiKeyFor(model, env) ?? 'not-needed', timeout: 5_000, maxRetries: 0 })
+    await client.models.list()
+    return undefined
+  } catch (error) {
+    if (error instanceof OpenAI.APIError && error.status !== undefined) return undefined // it answered: reachable
+    return `${model.base_url} is not reachable (${(error as Error).message}); start the server or pick another --project`
+  }
+}
