@@ -2,14 +2,19 @@ import { mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs'
 import path from 'node:path'
 import { parseArgs } from 'node:util'
 import { RUNTIME_MODULE } from './harness/config/paths.ts'
-import { ExecutionSettingsSchema } from './harness/config/settings.ts'
+import { ExecutionSettingsSchema, newRunId } from './harness/config/settings.ts'
 import { compileGoal } from './harness/goal/compile.ts'
 import { executeNotebook } from './harness/notebook/execute.ts'
+import { formatSummary, readRunRecords, summariseRecords } from './harness/trial/summary.ts'
 import { assessExecution } from './matchers/toExecute.ts'
 
 const USAGE = `skilldelta — LLM skill benchmarks as Vitest suites
 
 Usage:
+  skilldelta run [vitest options and filters]
+      Run the benchmark matrix (e.g. --project smollm2-135m -t zero_shot) and print a summary of the
+      trial records. Exits 0 when the run completed — failed checks are results, not errors — and 1
+      when it could not (collection errors, unhandled errors, infra_error trials).
   skilldelta compile <GOAL.md> [--out <file.test.ts | dir>]
       Print (or write) the Vitest test module a GOAL.md compiles to.
   skilldelta execute <notebook.ipynb> [--dir <trial dir>] [--timeout <s>] [--sandbox auto|bwrap|none]
@@ -55,7 +60,34 @@ async function execute(notebook: string, values: { dir?: string | undefined; tim
   return pass ? 0 : 1
 }
 
+async function runBenchmarks(args: string[]): Promise<number> {
+  const { parseCLI, startVitest } = await import('vitest/node')
+  const runId = process.env.SKILLDELTA_RUN_ID ?? newRunId()
+  process.env.SKILLDELTA_RUN_ID = runId // the config reads it: every project shares this run id
+  const { filter, options } = parseCLI(['vitest', 'run', ...args])
+  const vitest = await startVitest('test', filter, { ...options, run: true, watch: false })
+  const files = vitest.state.getFiles()
+  const broken = files.filter((file) => file.result?.state === 'fail' && (file.result.errors?.length ?? 0) > 0 && file.tasks.length === 0)
+  const unhandled = vitest.state.getUnhandledErrors()
+  const resultsDir = vitest.config.provide?.['skilldelta:settings']?.resultsDir ?? path.resolve('results')
+  await vitest.close()
+
+  const records = await readRunRecords(resultsDir, runId)
+  console.log(`\nskilldelta run ${runId}: ${records.length} trial records in ${path.relative(process.cwd(), path.join(resultsDir, runId))}\n`)
+  if (records.length) console.log(formatSummary(summariseRecords(records)))
+  const infra = records.filter((r) => r.status === 'infra_error')
+  const problems = [
+    broken.length ? `${broken.length} goal file(s) failed to collect: ${broken.map((f) => f.name).join(', ')}` : '',
+    unhandled.length ? `${unhandled.length} unhandled error(s)` : '',
+    infra.length ? `${infra.length} trial(s) hit infrastructure errors (provider, sandbox): ${infra[0]?.error ?? ''}` : '',
+    files.length === 0 ? 'no goal files ran' : '',
+  ].filter(Boolean)
+  for (const problem of problems) console.error(`\nskilldelta: ${problem}`)
+  return problems.length ? 1 : 0
+}
+
 async function main(argv: string[]): Promise<number> {
+  if (argv[0] === 'run') return runBenchmarks(argv.slice(1))
   const { positionals, values } = parseArgs({
     args: argv,
     allowPositionals: true,

@@ -3,7 +3,7 @@ import path from 'node:path'
 import OpenAI from 'openai'
 import { afterAll, beforeAll, describe, expect, test } from 'vitest'
 import { ConfigError, loadModels, type ModelSpec } from '../src/harness/config/models.ts'
-import { chat, ModelMismatchError, ProviderError, sameModel } from '../src/harness/models/chat.ts'
+import { chat, ModelMismatchError, ProviderError, retryDelayMs, sameModel } from '../src/harness/models/chat.ts'
 import { loadFixtureScript, startFixtureServer, type FixtureServer } from '../src/harness/models/fixture-server.ts'
 import { extractScript } from '../src/harness/trial/extract.ts'
 import { ROOT, tempDir } from './helpers.ts'
@@ -53,8 +53,8 @@ describe('the fixture provider (OpenAI wire protocol on loopback)', () => {
   let server: FixtureServer
   const script = path.join(dir, 'script.yaml')
   const notebook = path.join(dir, 'nb.py')
-  const fixtureModel = (model: string): ModelSpec => ({
-    name: 'fx', provider: 'fixture', model, script, context_window: 8192, concurrency: 1, timeout_seconds: 10, generation: { temperature: 0 },
+  const fixtureModel = (model: string, protocol: 'openai' | 'ollama' = 'openai', timeout_seconds = 10): ModelSpec => ({
+    name: 'fx', provider: 'fixture', protocol, model, script, context_window: 8192, concurrency: 1, timeout_seconds, generation: { temperature: 0 },
   })
 
   beforeAll(async () => {
@@ -98,10 +98,14 @@ describe('the fixture provider (OpenAI wire protocol on loopback)', () => {
     await expect(chat(fixtureModel('fixture/none'), [{ role: 'user', content: 'x' }], { baseUrl: server.url })).rejects.toThrow(/fixture\/none.*404/)
   })
 
-  test('an unreachable server is a provider error, not a hang', async () => {
+  test('an unreachable server is a provider error after bounded retries, not a hang', async () => {
     const closed = await startFixtureServer({})
     await closed.close()
-    await expect(chat(fixtureModel('fixture/a'), [{ role: 'user', content: 'x' }], { baseUrl: closed.url })).rejects.toThrow(ProviderError)
+    const started = Date.now()
+    await expect(chat(fixtureModel('fixture/a'), [{ role: 'user', content: 'x' }], { baseUrl: closed.url, retry: { baseDelayMs: 20 } })).rejects.toThrow(
+      /gave up after 4 attempts/,
+    )
+    expect(Date.now() - started).toBeLessThan(5_000)
   })
 
   test('a missing API key variable is named in the error', async () => {
@@ -125,5 +129,81 @@ describe('finding the notebook in a reply', () => {
     ['an empty reply', '   ', { ok: false, reason: 'the model returned an empty reply' }],
   ])('%s', (_name, reply, expected) => {
     expect(extractScript(reply)).toEqual(expected)
+  })
+})
+
+describe('faults: retries, Retry-After, timeouts, broken bodies — over both wire protocols', () => {
+  const script = path.join(dir, 'faults.yaml')
+  let server: FixtureServer
+  const model = (protocol: 'openai' | 'ollama', timeout_seconds = 10): ModelSpec => ({
+    name: 'faulty', provider: 'fixture', protocol, model: 'fixture/faults', script, context_window: 8192, concurrency: 1, timeout_seconds, generation: {},
+  })
+  const ask = (protocol: 'openai' | 'ollama', content: string, retry = {}, timeout = 10) =>
+    chat(model(protocol, timeout), [{ role: 'user', content }], { baseUrl: server.url, retry: { baseDelayMs: 20, ...retry } })
+
+  beforeAll(async () => {
+    writeFileSync(script, [
+      'replies:',
+      '  - { when: { contains: rate-openai }, text: ok, fault: { status: 429, retry_after: 0.3, times: 2 } }',
+      '  - { when: { contains: rate-ollama }, text: ok, fault: { status: 429, times: 2 } }',
+      '  - { when: { contains: flaky }, text: ok, fault: { status: 500, times: 1 } }',
+      '  - { when: { contains: down }, text: never, fault: { status: 503 } }',
+      '  - { when: { contains: slow }, text: late, fault: { delay_ms: 3000 } }',
+      '  - { when: { contains: truncated }, text: half, fault: { truncate: true } }',
+      '  - { when: { contains: bad-request }, text: no, fault: { status: 400 } }',
+      '  - text: plain',
+    ].join('\n'))
+    server = await startFixtureServer({ 'fixture/faults': loadFixtureScript(script) })
+  })
+  afterAll(() => server.close())
+
+  test('429 with Retry-After is retried after the delay the provider asked for', async () => {
+    const started = Date.now()
+    const result = await ask('openai', 'rate-openai')
+    expect(result).toMatchObject({ content: 'ok', attempts: 3 })
+    expect(Date.now() - started).toBeGreaterThanOrEqual(600)
+  })
+
+  test.each(['openai', 'ollama'] as const)('%s: a passing 5xx is retried; a persistent one gives up with the attempts counted', async (protocol) => {
+    expect(await ask(protocol, protocol === 'openai' ? 'flaky' : 'rate-ollama')).toMatchObject({ content: 'ok' })
+    await expect(ask(protocol, 'down', { maxAttempts: 3 })).rejects.toThrow(/503.*gave up after 3 attempts/)
+  })
+
+  test('a client error (400) is not retried', async () => {
+    const before = server.requests.length
+    await expect(ask('openai', 'bad-request')).rejects.toThrow(ProviderError)
+    expect(server.requests.length - before).toBe(1)
+  })
+
+  test('a response slower than the per-call timeout is a provider error', async () => {
+    await expect(ask('openai', 'slow', { maxAttempts: 1 }, 1)).rejects.toThrow(ProviderError)
+    await expect(ask('ollama', 'slow', { maxAttempts: 1 }, 1)).rejects.toThrow(ProviderError)
+  })
+
+  test('a truncated JSON body is a provider error, never a reply', async () => {
+    await expect(ask('openai', 'truncated', { maxAttempts: 1 })).rejects.toThrow(ProviderError)
+    await expect(ask('ollama', 'truncated', { maxAttempts: 1 })).rejects.toThrow(ProviderError)
+  })
+
+  test('the Ollama protocol reports model id and token counts through the real ollama client', async () => {
+    const result = await ask('ollama', 'hello')
+    expect(result).toMatchObject({ content: 'plain', reportedModel: 'fixture/faults', finishReason: 'stop', attempts: 1 })
+    expect(result.tokensIn).toBeGreaterThan(0)
+    expect(server.requests.at(-1)?.body).toMatchObject({ stream: false, options: { num_ctx: 8192 } })
+  })
+
+  test('an unknown Ollama model is a clear, non-retried error', async () => {
+    const unknown: ModelSpec = { ...model('ollama'), model: 'nope:1b' }
+    const before = server.requests.length
+    await expect(chat(unknown, [{ role: 'user', content: 'x' }], { baseUrl: server.url })).rejects.toThrow(/nope:1b.*not found/)
+    expect(server.requests.length - before).toBe(1)
+  })
+
+  test('backoff grows exponentially with full jitter, and Retry-After wins', () => {
+    const policy = { maxAttempts: 5, maxTotalMs: 60_000, baseDelayMs: 1_000, maxDelayMs: 8_000 }
+    expect([1, 2, 3, 4, 5].map((attempt) => retryDelayMs(attempt, policy, undefined, () => 1))).toEqual([1000, 2000, 4000, 8000, 8000])
+    expect(retryDelayMs(3, policy, undefined, () => 0)).toBe(0)
+    expect(retryDelayMs(1, policy, 2.5)).toBe(2500)
+    expect(retryDelayMs(1, policy, 60)).toBe(8000)
   })
 })

@@ -75,6 +75,8 @@ export const ModelSpecSchema = z.discriminatedUnion('provider', [
       ...common,
       provider: z.literal('fixture'),
       script: z.string().min(1).describe('YAML file of scripted replies, relative to models.yaml'),
+      /** Which client talks to the fixture server: the openai package or the ollama package. */
+      protocol: z.enum(['openai', 'ollama']).default('openai'),
     })
     .strict(),
 ])

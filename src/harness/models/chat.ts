@@ -36,8 +36,15 @@ export function retryDelayMs(attempt: number, policy: RetryPolicy, retryAfterSec
 
 function complete(model: ModelSpec, messages: ChatMessage[], options: CallOptions): Promise<ProviderReply> {
   switch (model.provider) {
-    case 'openai':
     case 'fixture':
+      if (model.protocol === 'ollama') {
+        // the fixture server also speaks Ollama's /api/chat: drive it with the real ollama client
+        if (!options.baseUrl) throw new ProviderError(`model "${model.name}" is a fixture model but no fixture server is running`)
+        const host = new URL(options.baseUrl).origin
+        return completeOllama({ ...model, provider: 'ollama', host }, messages, options)
+      }
+      return completeOpenAI(model, messages, options)
+    case 'openai':
       return completeOpenAI(model, messages, options)
     case 'ollama':
       return completeOllama(model, messages, options)

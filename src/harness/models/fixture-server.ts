@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs'
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import path from 'node:path'
+import { setTimeout as sleep } from 'node:timers/promises'
 import { parse as parseYaml } from 'yaml'
 import { z } from 'zod'
 
@@ -102,20 +103,28 @@ export interface RecordedRequest {
 export interface FixtureServer {
   /** Base URL for OpenAI clients, ending in /v1. */
   url: string
+  /** Host for Ollama clients (the same server speaks /api/chat). */
+  origin: string
   requests: RecordedRequest[]
   close(): Promise<void>
 }
 
-/** Rough token estimate: the fixture has no tokenizer, and says so in its usage numbers' name. */
+/** Rough token estimate: the fixture has no tokenizer. */
 const estimateTokens = (text: string): number => Math.ceil(text.length / 4)
 
-function send(res: ServerResponse, status: number, body: unknown): void {
+type Protocol = 'openai' | 'ollama'
+
+function send(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
   const text = JSON.stringify(body)
-  res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) })
+  res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text), ...headers })
   res.end(text)
 }
 
-const openAiError = (message: string, code: string, type = 'invalid_request_error') => ({ error: { message, type, code, param: null } })
+/** An error in the protocol's own shape: OpenAI nests an object, Ollama sends a string. */
+function sendError(res: ServerResponse, protocol: Protocol, status: number, message: string, code: string, headers: Record<string, string> = {}): void {
+  const body = protocol === 'openai' ? { error: { message, type: status >= 500 ? 'server_error' : 'invalid_request_error', code, param: null } } : { error: message }
+  send(res, status, body, headers)
+}
 
 async function readBody(req: IncomingMessage): Promise<string> {
   const chunks: Buffer[] = []
@@ -129,51 +138,99 @@ function textOf(content: unknown): string {
   return ''
 }
 
+function completion(protocol: Protocol, model: string, content: string, promptTokens: number, id: number): unknown {
+  const completionTokens = estimateTokens(content)
+  if (protocol === 'ollama') {
+    return {
+      model,
+      created_at: new Date().toISOString(),
+      message: { role: 'assistant', content },
+      done: true,
+      done_reason: 'stop',
+      total_duration: 1_000_000,
+      load_duration: 0,
+      prompt_eval_count: promptTokens,
+      prompt_eval_duration: 500_000,
+      eval_count: completionTokens,
+      eval_duration: 500_000,
+    }
+  }
+  return {
+    id: `chatcmpl-fixture-${id}`,
+    object: 'chat.completion',
+    created: Math.floor(Date.now() / 1000),
+    model,
+    system_fingerprint: 'skilldelta-fixture',
+    choices: [{ index: 0, message: { role: 'assistant', content, refusal: null }, finish_reason: 'stop', logprobs: null }],
+    usage: { prompt_tokens: promptTokens, completion_tokens: completionTokens, total_tokens: promptTokens + completionTokens },
+  }
+}
+
 /** Start a fixture server. `scripts` maps a model id to its scripted replies. */
 export async function startFixtureServer(scripts: Record<string, FixtureReply[]>): Promise<FixtureServer> {
   const requests: RecordedRequest[] = []
   let counter = 0
 
+  async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const url = new URL(req.url ?? '/', 'http://fixture')
+    if (req.method === 'GET' && url.pathname === '/v1/models') {
+      return send(res, 200, { object: 'list', data: Object.keys(scripts).map((id) => ({ id, object: 'model', created: 0, owned_by: 'skilldelta-fixture' })) })
+    }
+    if (req.method === 'GET' && url.pathname === '/api/version') return send(res, 200, { version: '0.0.0-skilldelta-fixture' })
+    if (req.method === 'GET' && url.pathname === '/api/tags') return send(res, 200, { models: Object.keys(scripts).map((name) => ({ name, model: name })) })
+    const protocol: Protocol | undefined = url.pathname === '/v1/chat/completions' ? 'openai' : url.pathname === '/api/chat' ? 'ollama' : undefined
+    if (req.method !== 'POST' || !protocol) return sendError(res, 'openai', 404, `no route ${req.method} ${url.pathname}`, 'not_found')
+
+    let body: z.infer<typeof ChatRequestSchema>
+    try {
+      body = ChatRequestSchema.parse(JSON.parse(await readBody(req)))
+    } catch (error) {
+      return sendError(res, protocol, 400, `malformed chat request: ${(error as Error).message}`, 'invalid_request')
+    }
+    requests.push({ model: body.model, messages: body.messages, body })
+    const replies = scripts[body.model]
+    if (!replies) {
+      return sendError(res, protocol, 404, protocol === 'ollama' ? `model '${body.model}' not found` : `The model '${body.model}' does not exist`, 'model_not_found')
+    }
+    const prompt = textOf(body.messages.filter((m) => m.role === 'user').at(-1)?.content)
+    const reply = replies.find((rule) => rule.contains === undefined || prompt.includes(rule.contains))
+    if (!reply) return sendError(res, protocol, 422, `no scripted reply matches this prompt for '${body.model}'`, 'fixture_no_match')
+
+    const fault = reply.fault
+    const faulty = fault !== undefined && (fault.remaining === undefined || fault.remaining > 0)
+    if (faulty && fault.remaining !== undefined) fault.remaining -= 1
+    if (faulty && fault.delayMs) await sleep(fault.delayMs)
+    if (faulty && fault.status) {
+      const headers: Record<string, string> = fault.retryAfter !== undefined ? { 'retry-after': String(fault.retryAfter) } : {}
+      return sendError(res, protocol, fault.status, `fixture fault ${fault.status}`, 'fixture_fault', headers)
+    }
+    counter += 1
+    const promptTokens = body.messages.reduce((sum, m) => sum + estimateTokens(textOf(m.content)), 0)
+    const payload = completion(protocol, reply.respondAs ?? body.model, reply.content, promptTokens, counter)
+    if (faulty && fault.truncate) {
+      const text = JSON.stringify(payload)
+      res.writeHead(200, { 'content-type': 'application/json' })
+      return void res.end(text.slice(0, Math.floor(text.length / 2)))
+    }
+    return send(res, 200, payload)
+  }
+
   const server = createServer((req, res) => {
-    void (async () => {
-      const url = new URL(req.url ?? '/', 'http://fixture')
-      if (req.method === 'GET' && url.pathname === '/v1/models') {
-        return send(res, 200, { object: 'list', data: Object.keys(scripts).map((id) => ({ id, object: 'model', created: 0, owned_by: 'skilldelta-fixture' })) })
-      }
-      if (req.method !== 'POST' || url.pathname !== '/v1/chat/completions') {
-        return send(res, 404, openAiError(`no route ${req.method} ${url.pathname}`, 'not_found'))
-      }
-      let body: z.infer<typeof ChatRequestSchema>
-      try {
-        body = ChatRequestSchema.parse(JSON.parse(await readBody(req)))
-      } catch (error) {
-        return send(res, 400, openAiError(`malformed chat request: ${(error as Error).message}`, 'invalid_request'))
-      }
-      requests.push({ model: body.model, messages: body.messages, body })
-      const replies = scripts[body.model]
-      if (!replies) return send(res, 404, openAiError(`The model '${body.model}' does not exist`, 'model_not_found'))
-      const prompt = textOf(body.messages.filter((m) => m.role === 'user').at(-1)?.content)
-      const reply = replies.find((rule) => rule.contains === undefined || prompt.includes(rule.contains))
-      if (!reply) return send(res, 422, openAiError(`no scripted reply matches this prompt for '${body.model}'`, 'fixture_no_match'))
-      const promptTokens = body.messages.reduce((sum, m) => sum + estimateTokens(textOf(m.content)), 0)
-      const completionTokens = estimateTokens(reply.content)
-      counter += 1
-      return send(res, 200, {
-        id: `chatcmpl-fixture-${counter}`,
-        object: 'chat.completion',
-        created: Math.floor(Date.now() / 1000),
-        model: reply.respondAs ?? body.model,
-        system_fingerprint: 'skilldelta-fixture',
-        choices: [{ index: 0, message: { role: 'assistant', content: reply.content, refusal: null }, finish_reason: 'stop', logprobs: null }],
-        usage: { prompt_tokens: promptTokens, completion_tokens: completionTokens, total_tokens: promptTokens + completionTokens },
-      })
-    })().catch((error: unknown) => send(res, 500, openAiError(String(error), 'fixture_error', 'server_error')))
+    handle(req, res).catch((error: unknown) => {
+      if (!res.headersSent) sendError(res, 'openai', 500, String(error), 'fixture_error')
+    })
   })
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
   const { port } = server.address() as AddressInfo
+  const origin = `http://127.0.0.1:${port}`
   return {
-    url: `http://127.0.0.1:${port}/v1`,
+    url: `${origin}/v1`,
+    origin,
     requests,
-    close: () => new Promise<void>((resolve, reject) => server.close((error) => (error ? reject(error) : resolve()))),
+    close: () =>
+      new Promise<void>((resolve, reject) => {
+        server.closeAllConnections()
+        server.close((error) => (error ? reject(error) : resolve()))
+      }),
   }
 }

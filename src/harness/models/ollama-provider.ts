@@ -4,11 +4,11 @@ import { apiKeyFor, ProviderError, type Complete } from './types.ts'
 
 type OllamaSpec = Extract<ModelSpec, { provider: 'ollama' }>
 
-function clientFor(model: OllamaSpec, options: { baseUrl?: string | undefined; signal?: AbortSignal | undefined; env?: NodeJS.ProcessEnv | undefined }): Ollama {
+function clientFor(model: OllamaSpec, options: { signal?: AbortSignal | undefined; env?: NodeJS.ProcessEnv | undefined }): Ollama {
   const key = apiKeyFor(model, options.env ?? process.env)
   const signal = options.signal
   return new Ollama({
-    host: options.baseUrl ?? model.host,
+    host: model.host,
     ...(key ? { headers: { Authorization: `Bearer ${key}` } } : {}),
     // per-call cancellation and the per-call timeout from models.yaml
     fetch: (input, init) => {

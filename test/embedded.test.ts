@@ -1,0 +1,49 @@
+// The embedded model (SmolLM2-135M through node-llama-cpp) really generates, and its trials are
+// recorded honestly. It cannot write TVB; nothing here asserts that it does.
+import { readFileSync } from 'node:fs'
+import path from 'node:path'
+import { describe, expect, test } from 'vitest'
+import { loadModels, type ModelSpec } from '../src/harness/config/models.ts'
+import { resolveSettings } from '../src/harness/config/settings.ts'
+import { parseGoal } from '../src/harness/goal/parse.ts'
+import { chat, ModelMismatchError } from '../src/harness/models/chat.ts'
+import { runTrial } from '../src/harness/trial/run.ts'
+import { TrialRecordSchema } from '../src/harness/trial/record.ts'
+import { ROOT, tempDir } from './helpers.ts'
+
+const shipped = loadModels(path.join(ROOT, 'models.yaml')).find((m) => m.name === 'smollm2-135m') as Extract<ModelSpec, { provider: 'embedded' }>
+const small = (maxTokens: number, overrides: Partial<ModelSpec> = {}): ModelSpec => ({ ...shipped, generation: { ...shipped.generation, max_tokens: maxTokens }, ...overrides }) as ModelSpec
+
+describe('the embedded model', () => {
+  test('generates real text in-process, with provenance and token counts', async () => {
+    const result = await chat(small(40), [
+      { role: 'system', content: 'You are a helpful assistant.' },
+      { role: 'user', content: 'Name three planets of the solar system.' },
+    ])
+    expect(result.reportedModel).toBe('SmolLM2-135M-Instruct.Q4_1')
+    expect(result.content.trim().length).toBeGreaterThan(10)
+    expect(result.tokensIn).toBeGreaterThan(10)
+    expect(result.tokensOut).toBeGreaterThan(0)
+    expect(result.tokensOut).toBeLessThanOrEqual(40)
+  })
+
+  test('asking for one model and loading another is a mismatch, not a result', async () => {
+    await expect(chat(small(1, { model: 'qwen3-8b' }), [{ role: 'user', content: 'hi' }])).rejects.toThrow(ModelMismatchError)
+  })
+
+  test('a whole trial runs and is recorded honestly', async () => {
+    const results = tempDir('sd-embedded-')
+    const settings = { ...resolveSettings({}, ROOT, {}), runId: 'embedded-smoke', resultsDir: results }
+    const file = path.join(ROOT, 'benchmarks/abstract/connectome_summary.GOAL.md')
+    const parsed = parseGoal(readFileSync(file, 'utf8'), file)
+    if (!parsed.ok) throw parsed.error
+    const outcome = await runTrial({ goal: parsed.goal, model: small(160), condition: { name: 'zero_shot', skills: 'none' }, sample: 0, settings })
+    const record = TrialRecordSchema.parse(JSON.parse(readFileSync(path.join(outcome.dir, 'trial.json'), 'utf8')))
+    expect(['ok', 'generation_failed', 'execution_failed']).toContain(record.status)
+    expect(record.model).toMatchObject({ provider: 'embedded', requested: 'SmolLM2-135M-Instruct.Q4_1', reported: 'SmolLM2-135M-Instruct.Q4_1' })
+    expect(record.generation?.tokensOut).toBeGreaterThan(0)
+    expect(readFileSync(path.join(outcome.dir, 'reply.md'), 'utf8').length).toBeGreaterThan(0)
+    if (record.status === 'generation_failed') expect(record.error).toBeTruthy()
+    if (record.status === 'execution_failed') expect(record.execution?.firstError).toBeTruthy()
+  })
+})
