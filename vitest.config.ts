@@ -1,4 +1,5 @@
 import { defineConfig } from 'vitest/config'
+import { ProgressReporter } from './reporters/progress.ts'
 import { modelProjects, skilldelta, type SkilldeltaOptions } from './src/plugin.ts'
 
 // The benchmark matrix: every benchmarks/**/*.GOAL.md × every model in models.yaml × every condition.
@@ -13,5 +14,6 @@ export default defineConfig({
   plugins: [skilldelta(options)],
   test: {
     projects: modelProjects(options),
+    reporters: ['default', new ProgressReporter()],
   },
 })

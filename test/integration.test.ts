@@ -120,13 +120,15 @@ describe('a broken GOAL.md fails its own collection, not the run', () => {
     writeFileSync(path.join(project, 'benchmarks/tutorial/good.GOAL.md'), '---\nchecks:\n  executes: true\n---\n# Goal: Add numbers\n')
     writeFileSync(path.join(project, 'benchmarks/tutorial/bad.GOAL.md'), '---\nchecks:\n  executes: true\n  psd_peak:\n    band: [12, 8]\n---\n# Goal: Broken\n')
 
-    const { report, stdout } = await vitestRun(['--project', 'tiny'], newRunId('collect'), project)
+    const { report, stdout } = await vitestRun(['--project', 'tiny', `--reporter=${path.join(ROOT, 'reporters/progress.ts')}`], newRunId('collect'), project)
     const bad = report.testResults.find((r) => r.name.endsWith('bad.GOAL.md'))
     const good = report.testResults.find((r) => r.name.endsWith('good.GOAL.md'))
     expect(bad?.status).toBe('failed')
     expect(bad?.message).toContain('benchmarks/tutorial/bad.GOAL.md:5:5: checks.psd_peak.band: band must be [low, high] in Hz with low < high')
     expect(good?.assertionResults.map((a) => [a.fullName, a.status])).toEqual([['zero_shot executes', 'passed']])
     expect(stdout).not.toContain('Unhandled')
+    // progress: the bad file has no trials, the good one has one condition × one sample
+    expect(stdout).toMatch(/\[skilldelta\] 1\/1 trials · [\d.]+\/min · ETA 0 s · tiny › benchmarks\/tutorial\/good\.GOAL\.md › zero_shot/)
   })
 })
 

@@ -1,12 +1,33 @@
 import type { TestProject } from 'vitest/node'
 import { bubblewrapAvailable, effectiveMode } from '../notebook/sandbox.ts'
 import type { ModelSpec } from '../config/models.ts'
+import { startBroker, type Broker } from '../models/broker.ts'
 import { embeddedUnavailable } from '../models/embedded-provider.ts'
 import { loadFixtureScript, startFixtureServer } from '../models/fixture-server.ts'
 import { probeOllama } from '../models/ollama-provider.ts'
 import { probeOpenAI } from '../models/openai-provider.ts'
 
 let warned = false
+
+// One broker for the whole run: globalSetup runs once per project, but limits hold across projects.
+const shared = globalThis as { __skilldeltaBroker?: { broker: Promise<Broker>; users: number } }
+
+async function acquireBroker(): Promise<{ url: string; release: () => Promise<void> }> {
+  shared.__skilldeltaBroker ??= { broker: startBroker(), users: 0 }
+  const entry = shared.__skilldeltaBroker
+  entry.users += 1
+  const broker = await entry.broker
+  return {
+    url: broker.url,
+    release: async () => {
+      entry.users -= 1
+      if (entry.users === 0) {
+        delete shared.__skilldeltaBroker
+        await broker.close()
+      }
+    },
+  }
+}
 
 /** Once per model project, in the main process: start the fixture server if the model is a fixture. */
 export default async function setup(project: TestProject): Promise<(() => Promise<void>) | undefined> {
@@ -31,10 +52,15 @@ export default async function setup(project: TestProject): Promise<(() => Promis
     error.stack = `Error: ${error.message}` // one clear line; the stack would only show Vitest internals
     throw error
   }
-  if (model.provider !== 'fixture') return undefined
+  const broker = await acquireBroker()
+  project.provide('skilldelta:brokerUrl', broker.url)
+  if (model.provider !== 'fixture') return broker.release
   const server = await startFixtureServer({ [model.model]: loadFixtureScript(model.script) })
   project.provide('skilldelta:fixtureUrl', server.url)
-  return () => server.close()
+  return async () => {
+    await server.close()
+    await broker.release()
+  }
 }
 
 /** Why this model cannot answer at all (server down, weights missing), so the run stops at once. */

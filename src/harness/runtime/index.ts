@@ -12,16 +12,7 @@ import { runTrial, type TrialOutcome } from '../trial/run.ts'
 import type { ExecutionSubject } from '../../matchers/toExecute.ts'
 import type { JudgeVerdict } from '../../matchers/toScoreAtLeast.ts'
 
-declare module 'vitest' {
-  interface ProvidedContext {
-    'skilldelta:settings': RunSettings
-    'skilldelta:model': ModelSpec
-    'skilldelta:fixtureUrl': string
-  }
-  interface TaskMeta {
-    skilldelta?: { goal: string; model: string; condition: string; sample: number; trialDir: string; check: string }
-  }
-}
+import './provided.ts'
 
 function settings(): RunSettings {
   const value = inject('skilldelta:settings')
@@ -60,6 +51,7 @@ export class Trial {
 
   async run(): Promise<void> {
     const fixtureUrl = inject('skilldelta:fixtureUrl')
+    const brokerUrl = inject('skilldelta:brokerUrl')
     try {
       this.outcome = await runTrial({
         goal: this.goal,
@@ -68,6 +60,7 @@ export class Trial {
         sample: this.sample,
         settings: settings(),
         ...(fixtureUrl ? { fixtureUrl } : {}),
+        ...(brokerUrl ? { brokerUrl } : {}),
         onWarning: (message) => console.warn(`[skilldelta] ${message}`),
       })
     } catch (error) {

@@ -3,7 +3,8 @@ import path from 'node:path'
 import type { ModelSpec } from '../config/models.ts'
 import type { Condition, RunSettings } from '../config/settings.ts'
 import type { Goal } from '../goal/schema.ts'
-import { chat, ModelMismatchError, ProviderError, type ChatResult } from '../models/chat.ts'
+import { withSlot } from '../models/broker.ts'
+import { chat, DEFAULT_RETRY, ModelMismatchError, ProviderError, type ChatResult } from '../models/chat.ts'
 import { ConversionError, notebookFromScript } from '../notebook/convert.ts'
 import { executeNotebook } from '../notebook/execute.ts'
 import type { ExecutionReport } from '../notebook/report.ts'
@@ -19,6 +20,8 @@ export interface TrialInput {
   settings: RunSettings
   /** Base URL of the fixture server, for fixture models. */
   fixtureUrl?: string
+  /** The run's concurrency broker: model calls hold a provider slot. */
+  brokerUrl?: string
   signal?: AbortSignal
   onWarning?: (message: string) => void
 }
@@ -79,10 +82,13 @@ export async function runTrial(input: TrialInput): Promise<TrialOutcome> {
 
   let reply: ChatResult
   try {
-    reply = await chat(model, plan.messages, {
-      ...(input.fixtureUrl ? { baseUrl: input.fixtureUrl } : {}),
-      ...(input.signal ? { signal: input.signal } : {}),
-    })
+    const leaseMs = (model.timeout_seconds * DEFAULT_RETRY.maxAttempts + DEFAULT_RETRY.maxTotalMs / 1000) * 1000
+    reply = await withSlot(input.brokerUrl, model, leaseMs, () =>
+      chat(model, plan.messages, {
+        ...(input.fixtureUrl ? { baseUrl: input.fixtureUrl } : {}),
+        ...(input.signal ? { signal: input.signal } : {}),
+      }),
+    )
   } catch (error) {
     if (error instanceof ProviderError || error instanceof ModelMismatchError) return finish('infra_error', error.message)
     throw error
