@@ -8,15 +8,18 @@ export const ConditionSchema = z
     name: z.string().regex(/^[a-z0-9_-]+$/, 'condition names are lower-case letters, digits, "_" and "-"'),
     /** Reference notebook (percent-format script) shown to the model. */
     example: z.string().optional(),
-    /** Skills given inline: none, every SKILL.md under skillsDir, or the named ones. */
-    skills: z.union([z.enum(['none', 'all']), z.array(z.string()).min(1)]).default('none'),
+    /**
+     * Skills given inline: none; select (keywords + BM25 against the goal, within the model's budget);
+     * all (every SKILL.md, within budget); or exactly the named ones (within budget).
+     */
+    skills: z.union([z.enum(['none', 'select', 'all']), z.array(z.string()).min(1)]).default('none'),
   })
   .strict()
 export type Condition = z.infer<typeof ConditionSchema>
 
 const builtin = (name: (typeof BUILTIN_CONDITIONS)[number]): Condition => {
   if (name === 'one_shot') return { name, skills: 'none', example: 'auto' }
-  if (name === 'with_skills') return { name, skills: 'all' }
+  if (name === 'with_skills') return { name, skills: 'select' }
   return { name, skills: 'none' }
 }
 
@@ -43,6 +46,15 @@ export const SkilldeltaOptionsSchema = z
     epochs: z.number().int().min(1).default(1),
     resultsDir: z.string().default('results'),
     skillsDir: z.string().default('skills'),
+    skills: z
+      .object({
+        /** Skills every skill-using condition offers first (e.g. notebook structure). */
+        always: z.array(z.string()).default([]),
+        /** Share of a model's context window the whole prompt may use; skills get what is left. */
+        budgetFraction: z.number().gt(0).max(1).default(0.7),
+      })
+      .strict()
+      .default({ always: [], budgetFraction: 0.7 }),
     oraclesDir: z.string().default('benchmarks/oracles'),
     execution: ExecutionSettingsSchema.default(ExecutionSettingsSchema.parse({})),
   })
@@ -57,6 +69,7 @@ export interface RunSettings {
   epochs: number
   resultsDir: string
   skillsDir: string
+  skills: { always: string[]; budgetFraction: number }
   oraclesDir: string
   execution: ExecutionSettings
 }
@@ -77,6 +90,7 @@ export function resolveSettings(options: SkilldeltaOptions, root: string, env = 
     epochs,
     resultsDir: path.resolve(root, parsed.resultsDir),
     skillsDir: path.resolve(root, parsed.skillsDir),
+    skills: parsed.skills,
     oraclesDir: path.resolve(root, parsed.oraclesDir),
     execution: { ...parsed.execution, sandbox },
   }

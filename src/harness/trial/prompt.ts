@@ -1,10 +1,12 @@
 import { createHash } from 'node:crypto'
 import { existsSync, readdirSync, readFileSync } from 'node:fs'
 import path from 'node:path'
+import type { ModelSpec } from '../config/models.ts'
 import type { Condition, RunSettings } from '../config/settings.ts'
 import type { Goal } from '../goal/schema.ts'
 import type { ChatMessage } from '../models/chat.ts'
-import { loadSkills, type Skill } from '../skills/load.ts'
+import { loadSkills } from '../skills/load.ts'
+import { estimateTokens, selectSkills, skillBudget, type Selection } from '../skills/select.ts'
 
 export const ROLE_PROMPT = `You are an expert computational neuroscientist. Write a complete Jupyter notebook that \
 accomplishes the task below with The Virtual Brain (tvb-library 2.10, Python 3.11). numpy, scipy and matplotlib \
@@ -14,10 +16,20 @@ to bottom in a fresh kernel.
 Reply with the notebook as ONE Python script in percent format inside a single \`\`\`python block: begin every \
 code cell with a line "# %%" and every Markdown cell with "# %% [markdown]" followed by lines commented with "# ".`
 
+export interface OfferedSkill {
+  name: string
+  bytes: number
+  tokens: number
+  reason: string
+  score: number
+}
+
 export interface PromptPlan {
   messages: ChatMessage[]
   hash: string
-  skills: { name: string; bytes: number }[]
+  skills: OfferedSkill[]
+  droppedSkills: { name: string; tokens: number; why: string }[]
+  skillBudgetTokens: number
   example?: string
 }
 
@@ -31,32 +43,41 @@ export function exampleFor(goal: Goal, condition: Condition, settings: RunSettin
   return candidates[0] ? path.join(settings.oraclesDir, candidates[0]) : undefined
 }
 
-function skillsFor(condition: Condition, settings: RunSettings): Skill[] {
-  if (condition.skills === 'none') return []
+/** The skills a condition offers for this goal and model, logged with why and at what cost. */
+function skillsFor(goal: Goal, model: ModelSpec, condition: Condition, settings: RunSettings, fixedTokens: number): Selection | undefined {
+  if (condition.skills === 'none') return undefined
   const all = loadSkills(settings.skillsDir)
-  if (condition.skills === 'all') return all
-  const wanted = new Set(condition.skills)
-  const chosen = all.filter((s) => wanted.has(s.name))
-  const missing = [...wanted].filter((name) => !chosen.some((s) => s.name === name))
-  if (missing.length) throw new Error(`condition "${condition.name}": no skill named ${missing.join(', ')} under ${settings.skillsDir}`)
-  return chosen
+  if (all.length === 0) throw new Error(`condition "${condition.name}" asks for skills but there is no SKILL.md under ${settings.skillsDir}`)
+  if (Array.isArray(condition.skills)) {
+    const missing = condition.skills.filter((name) => !all.some((s) => s.name === name))
+    if (missing.length) throw new Error(`condition "${condition.name}": no skill named ${missing.join(', ')} under ${settings.skillsDir}`)
+  }
+  const answerTokens = model.generation.max_tokens ?? 4096
+  const budgetTokens = skillBudget(model.context_window, fixedTokens, answerTokens, settings.skills.budgetFraction)
+  return selectSkills(all, {
+    query: `${goal.title}\n${goal.keywords.join(' ')}\n${goal.body}`,
+    budgetTokens,
+    always: settings.skills.always,
+    ...(condition.skills === 'all' ? { only: all.map((s) => s.name) } : Array.isArray(condition.skills) ? { only: condition.skills } : {}),
+  })
 }
 
-/** Messages for one cell of the matrix. Blind to the model under test; depends only on goal and condition. */
-export function planPrompt(goal: Goal, condition: Condition, settings: RunSettings): PromptPlan {
-  const skills = skillsFor(condition, settings)
-  if (condition.skills !== 'none' && skills.length === 0) {
-    throw new Error(`condition "${condition.name}" asks for skills but there is no SKILL.md under ${settings.skillsDir}`)
-  }
-  let system = ROLE_PROMPT
-  if (skills.length) {
-    system += `\n\n# Skills\nDomain notes you can rely on:\n\n${skills.map((s) => `## ${s.name}\n${s.body}`).join('\n\n')}`
-  }
+/**
+ * Messages for one cell of the matrix. The text depends only on goal and condition (never on the
+ * model's name); the model's context window only caps how many skills fit.
+ */
+export function planPrompt(goal: Goal, condition: Condition, settings: RunSettings, model: ModelSpec): PromptPlan {
   const example = exampleFor(goal, condition, settings)
   if (condition.example && !example) throw new Error(`condition "${condition.name}": no reference notebook found in ${settings.oraclesDir}`)
   let user = goal.body
   if (example) {
     user = `An example notebook for a different task, in the format to use:\n\n\`\`\`python\n${readFileSync(example, 'utf8').trimEnd()}\n\`\`\`\n\nYour task:\n\n${goal.body}`
+  }
+  const selection = skillsFor(goal, model, condition, settings, estimateTokens(ROLE_PROMPT) + estimateTokens(user))
+  const skills = selection?.chosen ?? []
+  let system = ROLE_PROMPT
+  if (skills.length) {
+    system += `\n\n# Skills\nDomain notes you can rely on:\n\n${skills.map((c) => `## ${c.skill.name}\n${c.skill.body}`).join('\n\n')}`
   }
   const messages: ChatMessage[] = [
     { role: 'system', content: system },
@@ -65,7 +86,9 @@ export function planPrompt(goal: Goal, condition: Condition, settings: RunSettin
   return {
     messages,
     hash: createHash('sha256').update(JSON.stringify(messages)).digest('hex').slice(0, 16),
-    skills: skills.map((s) => ({ name: s.name, bytes: s.bytes })),
+    skills: skills.map((c) => ({ name: c.skill.name, bytes: c.skill.bytes, tokens: c.tokens, reason: c.reason, score: Number(c.score.toFixed(3)) })),
+    droppedSkills: selection?.dropped ?? [],
+    skillBudgetTokens: selection?.budgetTokens ?? 0,
     ...(example ? { example: path.relative(settings.root, example) } : {}),
   }
 }

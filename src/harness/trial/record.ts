@@ -29,7 +29,16 @@ export const TrialRecordSchema = z.object({
   sample: z.number().int(),
   status: z.enum(TRIAL_STATUSES),
   error: z.string().optional(),
-  prompt: z.object({ hash: z.string(), skills: z.array(z.object({ name: z.string(), bytes: z.number() })), example: z.string().optional() }).optional(),
+  prompt: z
+    .object({
+      hash: z.string(),
+      /** Skills offered: why each was chosen, its size and (estimated) tokens. */
+      skills: z.array(z.object({ name: z.string(), bytes: z.number(), tokens: z.number(), reason: z.string(), score: z.number() })),
+      droppedSkills: z.array(z.object({ name: z.string(), tokens: z.number(), why: z.string() })),
+      skillBudgetTokens: z.number(),
+      example: z.string().optional(),
+    })
+    .optional(),
   generation: z
     .object({ tokensIn: z.number().nullable(), tokensOut: z.number().nullable(), latencyMs: z.number(), finishReason: z.string().nullable(), attempts: z.number().int() })
     .optional(),

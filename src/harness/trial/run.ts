@@ -72,11 +72,17 @@ export async function runTrial(input: TrialInput): Promise<TrialOutcome> {
 
   let plan: ReturnType<typeof planPrompt>
   try {
-    plan = planPrompt(goal, condition, settings)
+    plan = planPrompt(goal, condition, settings, model)
   } catch (error) {
     return finish('infra_error', (error as Error).message)
   }
-  record.prompt = { hash: plan.hash, skills: plan.skills, ...(plan.example ? { example: plan.example } : {}) }
+  record.prompt = {
+    hash: plan.hash,
+    skills: plan.skills,
+    droppedSkills: plan.droppedSkills,
+    skillBudgetTokens: plan.skillBudgetTokens,
+    ...(plan.example ? { example: plan.example } : {}),
+  }
   await writeFile(path.join(dir, 'prompt.json'), JSON.stringify(plan.messages, null, 2))
   record.artifacts.prompt = 'prompt.json'
 
