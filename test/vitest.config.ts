@@ -1,3 +1,4 @@
+import os from 'node:os'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { defineConfig } from 'vitest/config'
@@ -16,6 +17,8 @@ export default defineConfig({
     hookTimeout: 600_000,
     // Executions are CPU-heavy (TVB, kernels); two workers on two cores keeps timings honest.
     maxWorkers: 2,
+    // tests never read or fill the user's cache
+    env: { SKILLDELTA_CACHE_DIR: path.join(os.tmpdir(), `skilldelta-test-cache-${process.pid}`) },
     benchmark: { include: ['test/**/*.bench.ts'] },
   },
 })

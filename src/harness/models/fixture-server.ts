@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs'
+import { appendFileSync, readFileSync } from 'node:fs'
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import path from 'node:path'
@@ -188,6 +188,8 @@ export async function startFixtureServer(scripts: Record<string, FixtureReply[]>
       return sendError(res, protocol, 400, `malformed chat request: ${(error as Error).message}`, 'invalid_request')
     }
     requests.push({ model: body.model, messages: body.messages, body })
+    // tests and users can count real model calls across processes
+    if (process.env.SKILLDELTA_FIXTURE_LOG) appendFileSync(process.env.SKILLDELTA_FIXTURE_LOG, `${JSON.stringify({ model: body.model, protocol })}\n`)
     const replies = scripts[body.model]
     if (!replies) {
       return sendError(res, protocol, 404, protocol === 'ollama' ? `model '${body.model}' not found` : `The model '${body.model}' does not exist`, 'model_not_found')

@@ -201,3 +201,18 @@ async function collectSignals(probe: ProbeReport, sandboxDir: string, trialDir: 
   }
   return { ...probe, signals }
 }
+
+/** The execution report saved in a trial directory (e.g. restored from the cache), with its paths re-pointed there. */
+export async function loadExecutionReport(trialDir: string): Promise<ExecutionReport | undefined> {
+  let saved: ExecutionReport
+  try {
+    saved = JSON.parse(await readFile(path.join(trialDir, 'execution.json'), 'utf8')) as ExecutionReport
+  } catch {
+    return undefined
+  }
+  const probe: ProbeReport =
+    saved.probe.status === 'ok'
+      ? { ...saved.probe, signals: saved.probe.signals.map((s) => (s.file ? { ...s, file: path.join(trialDir, 'probe', `${s.id}.npz`) } : s)) }
+      : saved.probe
+  return { ...saved, probe, executedNotebook: saved.executedNotebook ? path.join(trialDir, 'executed.ipynb') : null }
+}

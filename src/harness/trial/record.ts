@@ -52,6 +52,16 @@ export const TrialRecordSchema = z.object({
       firstError: z.object({ cell: z.number().nullable(), ename: z.string(), evalue: z.string() }).nullable(),
     })
     .optional(),
+  /** Whether this trial (or its model call) came from the cache, and from which run. */
+  cache: z
+    .object({
+      mode: z.enum(['on', 'refresh', 'off']),
+      key: z.string(),
+      trial: z.enum(['hit', 'miss']),
+      call: z.enum(['hit', 'miss', 'none']),
+      from: z.string().optional(),
+    })
+    .optional(),
   checks: z.record(z.string(), CheckOutcomeSchema),
   artifacts: z.record(z.string(), z.string()),
   startedAt: z.string(),

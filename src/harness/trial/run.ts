@@ -1,4 +1,4 @@
-import { mkdir, writeFile } from 'node:fs/promises'
+import { mkdir, readFile, writeFile } from 'node:fs/promises'
 import path from 'node:path'
 import type { ModelSpec } from '../config/models.ts'
 import type { Condition, RunSettings } from '../config/settings.ts'
@@ -6,11 +6,12 @@ import type { Goal } from '../goal/schema.ts'
 import { withSlot } from '../models/broker.ts'
 import { chat, DEFAULT_RETRY, ModelMismatchError, ProviderError, type ChatResult } from '../models/chat.ts'
 import { ConversionError, notebookFromScript } from '../notebook/convert.ts'
-import { executeNotebook } from '../notebook/execute.ts'
+import { executeNotebook, loadExecutionReport } from '../notebook/execute.ts'
+import { cacheMode, callKey, readCall, restoreTrial, storeTrial, trialKey, writeCall } from '../store/cache.ts'
 import type { ExecutionReport } from '../notebook/report.ts'
 import { extractScript } from './extract.ts'
 import { planPrompt } from './prompt.ts'
-import { writeRecord, type TrialRecord } from './record.ts'
+import { TrialRecordSchema, writeRecord, type TrialRecord } from './record.ts'
 
 export interface TrialInput {
   goal: Goal
@@ -61,11 +62,16 @@ export async function runTrial(input: TrialInput): Promise<TrialOutcome> {
     startedAt: new Date().toISOString(),
   }
   const outcome: TrialOutcome = { dir, record, save: () => writeRecord(dir, record) }
+  const mode = cacheMode()
+  // the cache key is known once the prompt is planned; finish() may run before that
+  const cache: { key?: string } = {}
   const finish = async (status: TrialRecord['status'], error?: string): Promise<TrialOutcome> => {
     record.status = status
     if (error) record.error = error
     record.finishedAt = new Date().toISOString()
     await outcome.save()
+    // finished, deterministic outcomes only: an infrastructure error must be retried next time
+    if (cache.key && mode !== 'off' && status !== 'infra_error' && record.cache?.trial === 'miss') await storeTrial(cache.key, dir)
     return outcome
   }
   await outcome.save()
@@ -83,11 +89,24 @@ export async function runTrial(input: TrialInput): Promise<TrialOutcome> {
     skillBudgetTokens: plan.skillBudgetTokens,
     ...(plan.example ? { example: plan.example } : {}),
   }
+  const cacheKey = (cache.key = trialKey({
+    model,
+    promptHash: plan.hash,
+    goalHash: goal.hash,
+    condition: condition.name,
+    sample,
+    execution: { ...settings.execution, timeoutSeconds: goal.timeoutSeconds },
+  }))
+  record.cache = { mode, key: cacheKey.slice(0, 16), trial: 'miss', call: 'none' }
+  if (mode === 'on' && (await restoreTrial(cacheKey, dir))) return restored(outcome, cacheKey)
+
   await writeFile(path.join(dir, 'prompt.json'), JSON.stringify(plan.messages, null, 2))
   record.artifacts.prompt = 'prompt.json'
 
-  let reply: ChatResult
-  try {
+  const callCacheKey = callKey(model, plan.messages, sample)
+  let reply: ChatResult | undefined = mode === 'on' ? await readCall<ChatResult>(callCacheKey) : undefined
+  record.cache.call = reply ? 'hit' : 'miss'
+  if (!reply) try {
     const leaseMs = (model.timeout_seconds * DEFAULT_RETRY.maxAttempts + DEFAULT_RETRY.maxTotalMs / 1000) * 1000
     reply = await withSlot(input.brokerUrl, model, leaseMs, () =>
       chat(model, plan.messages, {
@@ -95,6 +114,7 @@ export async function runTrial(input: TrialInput): Promise<TrialOutcome> {
         ...(input.signal ? { signal: input.signal } : {}),
       }),
     )
+    if (mode !== 'off') await writeCall(callCacheKey, reply)
   } catch (error) {
     if (error instanceof ProviderError || error instanceof ModelMismatchError) return finish('infra_error', error.message)
     throw error
@@ -142,4 +162,26 @@ export async function runTrial(input: TrialInput): Promise<TrialOutcome> {
     return finish('infra_error', execution.harnessError)
   }
   return finish(execution.status === 'ok' ? 'ok' : 'execution_failed')
+}
+
+/**
+ * A cache hit: the finished trial's files are already copied into the new directory. Keep what
+ * happened (generation, execution, status); give it this run's identity; checks run again.
+ */
+async function restored(outcome: TrialOutcome, key: string): Promise<TrialOutcome> {
+  const { dir, record } = outcome
+  const cached = TrialRecordSchema.parse(JSON.parse(await readFile(path.join(dir, 'trial.json'), 'utf8')))
+  Object.assign(record, {
+    ...cached,
+    runId: record.runId,
+    artifacts: { ...cached.artifacts, dir: record.artifacts.dir },
+    checks: {},
+    startedAt: record.startedAt,
+    finishedAt: new Date().toISOString(),
+    cache: { mode: record.cache?.mode ?? 'on', key: key.slice(0, 16), trial: 'hit', call: 'none', from: cached.runId },
+  })
+  const execution = await loadExecutionReport(dir)
+  if (execution) outcome.execution = execution
+  await outcome.save()
+  return outcome
 }
