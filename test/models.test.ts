@@ -21,6 +21,7 @@ describe('models.yaml', () => {
       'gemma-31b:ollama',
       'kimi-k2.6:openai',
       'fixture-oracle:fixture',
+      'fixture-agent:fixture',
       'fixture-broken:fixture',
     ])
     expect(models.find((m) => m.name === 'ministral-14b')).toMatchObject({ model: 'ministral-3:14b-cloud', params: 14e9, host: 'http://127.0.0.1:11434' })

@@ -34,6 +34,11 @@ const common = {
   concurrency: z.number().int().positive().default(1),
   timeout_seconds: z.number().positive().default(600).describe('per model call'),
   generation: GenerationOptionsSchema.default({}),
+  /**
+   * How a trial gets its notebook: driver-navigator (tool calls; the default for openai and ollama)
+   * or single-shot (one reply with a percent script; the default for embedded and fixture models).
+   */
+  strategy: z.enum(['driver-navigator', 'single-shot']).optional(),
 }
 
 export const ModelSpecSchema = z.discriminatedUnion('provider', [
@@ -125,4 +130,8 @@ export function loadModels(file: string): ModelSpec[] {
     if (model.provider === 'embedded' && model.gguf) return { ...model, gguf: path.resolve(dir, model.gguf) }
     return model
   })
+}
+
+export function strategyOf(model: ModelSpec): 'driver-navigator' | 'single-shot' {
+  return model.strategy ?? (model.provider === 'embedded' || model.provider === 'fixture' ? 'single-shot' : 'driver-navigator')
 }

@@ -80,11 +80,15 @@ async function loadModel(gguf: string): Promise<LlamaModel> {
 function history(messages: ChatMessage[]): { items: HistoryItem[]; prompt: string } {
   const last = messages.at(-1)
   if (!last || last.role !== 'user') throw new ProviderError('the conversation must end with a user message')
-  const items = messages.slice(0, -1).map((m): HistoryItem => (m.role === 'assistant' ? { type: 'model', response: [m.content] } : { type: m.role, text: m.content }))
+  const items = messages.slice(0, -1).map((m): HistoryItem => {
+    if (m.role === 'tool') throw new ProviderError('the embedded model does not take tool results (it runs single-shot generation)')
+    return m.role === 'assistant' ? { type: 'model', response: [m.content] } : { type: m.role, text: m.content }
+  })
   return { items, prompt: last.content }
 }
 
 export const completeEmbedded: Complete<EmbeddedSpec> = async (model, messages, options) => {
+  if (options.tools?.length) throw new ProviderError(`embedded model ${model.name}: tool calling is not supported; use generation: single-shot`)
   const gguf = ggufPath(model)
   const llama = await loadModel(gguf)
   const { LlamaChatSession } = await loadRuntime()
@@ -104,6 +108,7 @@ export const completeEmbedded: Complete<EmbeddedSpec> = async (model, messages, 
     })
     return {
       content,
+      toolCalls: [],
       reportedModel: embeddedModelId(gguf),
       tokensIn: sequence.tokenMeter.usedInputTokens,
       tokensOut: sequence.tokenMeter.usedOutputTokens,

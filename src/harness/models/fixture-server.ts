@@ -18,9 +18,17 @@ const ReplyRuleSchema = z
       .object({
         /** Substring of the last user message (case-sensitive). */
         contains: z.string().min(1).optional(),
+        /** Substring of the system message (tells the driver from the navigator). */
+        system: z.string().min(1).optional(),
+        /** How many assistant messages the conversation already has (0: the first call). */
+        turn: z.number().int().min(0).optional(),
       })
       .strict()
       .default({}),
+    /** Answer with these tool calls. */
+    tool_calls: z.array(z.object({ name: z.string(), arguments: z.record(z.string(), z.unknown()).default({}) }).strict()).optional(),
+    /** Answer with one add_cell call per cell of this percent-format script. */
+    add_cells_from: z.string().optional(),
     /** Reply with this percent-format script inside a ```python block. */
     notebook: z.string().optional(),
     /** Reply with this text verbatim. */
@@ -40,8 +48,8 @@ const ReplyRuleSchema = z
       .optional(),
   })
   .strict()
-  .refine((rule) => (rule.notebook === undefined) !== (rule.text === undefined), {
-    message: 'each reply needs exactly one of `notebook` (a script file) or `text`',
+  .refine((rule) => [rule.notebook, rule.text, rule.tool_calls, rule.add_cells_from].some((v) => v !== undefined) && !(rule.notebook && rule.text), {
+    message: 'each reply needs `text`, `notebook` (a script file), `tool_calls` or `add_cells_from`',
   })
 
 export const FixtureScriptSchema = z.object({ replies: z.array(ReplyRuleSchema).min(1) }).strict()
@@ -57,6 +65,9 @@ export interface FixtureFault {
 
 export interface FixtureReply {
   contains?: string
+  system?: string
+  turn?: number
+  toolCalls?: { name: string; arguments: Record<string, unknown> }[]
   content: string
   respondAs?: string
   fault?: FixtureFault
@@ -71,6 +82,11 @@ export function loadFixtureScript(file: string): FixtureReply[] {
   }
   return parsed.data.replies.map((rule) => ({
     ...(rule.when.contains ? { contains: rule.when.contains } : {}),
+    ...(rule.when.system ? { system: rule.when.system } : {}),
+    ...(rule.when.turn !== undefined ? { turn: rule.when.turn } : {}),
+    ...(rule.tool_calls || rule.add_cells_from
+      ? { toolCalls: [...(rule.tool_calls ?? []), ...(rule.add_cells_from ? cellsAsToolCalls(readFileSync(path.resolve(path.dirname(file), rule.add_cells_from), 'utf8')) : [])] }
+      : {}),
     ...(rule.respond_as ? { respondAs: rule.respond_as } : {}),
     ...(rule.fault
       ? {
@@ -83,8 +99,23 @@ export function loadFixtureScript(file: string): FixtureReply[] {
       : {}),
     content:
       rule.text ??
+      (rule.notebook === undefined ? '' : undefined) ??
       `Here is the notebook.\n\n\`\`\`python\n${readFileSync(path.resolve(path.dirname(file), rule.notebook!), 'utf8').trimEnd()}\n\`\`\`\n`,
   }))
+}
+
+/** Fixture-only sugar: a percent-format script as add_cell calls (one per `# %%` cell). */
+function cellsAsToolCalls(script: string): { name: string; arguments: Record<string, unknown> }[] {
+  const cells: { type: 'code' | 'markdown'; lines: string[] }[] = []
+  for (const line of script.split('\n')) {
+    const marker = /^# %%(.*)$/.exec(line)
+    if (marker) cells.push({ type: /\[markdown\]/.test(marker[1] ?? '') ? 'markdown' : 'code', lines: [] })
+    else (cells.at(-1) ?? (cells.push({ type: 'code', lines: [] }), cells.at(-1)!)).lines.push(line)
+  }
+  return cells
+    .map((cell) => ({ ...cell, source: (cell.type === 'markdown' ? cell.lines.map((l) => l.replace(/^# ?/, '')) : cell.lines).join('\n').trim() }))
+    .filter((cell) => cell.source)
+    .map((cell) => ({ name: 'add_cell', arguments: { cell_type: cell.type, source: cell.source } }))
 }
 
 const ChatRequestSchema = z
@@ -138,13 +169,13 @@ function textOf(content: unknown): string {
   return ''
 }
 
-function completion(protocol: Protocol, model: string, content: string, promptTokens: number, id: number): unknown {
-  const completionTokens = estimateTokens(content)
+function completion(protocol: Protocol, model: string, content: string, promptTokens: number, id: number, toolCalls: NonNullable<FixtureReply['toolCalls']>): unknown {
+  const completionTokens = estimateTokens(content + JSON.stringify(toolCalls))
   if (protocol === 'ollama') {
     return {
       model,
       created_at: new Date().toISOString(),
-      message: { role: 'assistant', content },
+      message: { role: 'assistant', content, ...(toolCalls.length ? { tool_calls: toolCalls.map((c) => ({ function: { name: c.name, arguments: c.arguments } })) } : {}) },
       done: true,
       done_reason: 'stop',
       total_duration: 1_000_000,
@@ -161,7 +192,21 @@ function completion(protocol: Protocol, model: string, content: string, promptTo
     created: Math.floor(Date.now() / 1000),
     model,
     system_fingerprint: 'skilldelta-fixture',
-    choices: [{ index: 0, message: { role: 'assistant', content, refusal: null }, finish_reason: 'stop', logprobs: null }],
+    choices: [
+      {
+        index: 0,
+        message: {
+          role: 'assistant',
+          content,
+          refusal: null,
+          ...(toolCalls.length
+            ? { tool_calls: toolCalls.map((c, n) => ({ id: `call_${id}_${n}`, type: 'function', function: { name: c.name, arguments: JSON.stringify(c.arguments) } })) }
+            : {}),
+        },
+        finish_reason: toolCalls.length ? 'tool_calls' : 'stop',
+        logprobs: null,
+      },
+    ],
     usage: { prompt_tokens: promptTokens, completion_tokens: completionTokens, total_tokens: promptTokens + completionTokens },
   }
 }
@@ -195,7 +240,14 @@ export async function startFixtureServer(scripts: Record<string, FixtureReply[]>
       return sendError(res, protocol, 404, protocol === 'ollama' ? `model '${body.model}' not found` : `The model '${body.model}' does not exist`, 'model_not_found')
     }
     const prompt = textOf(body.messages.filter((m) => m.role === 'user').at(-1)?.content)
-    const reply = replies.find((rule) => rule.contains === undefined || prompt.includes(rule.contains))
+    const system = textOf(body.messages.find((m) => m.role === 'system')?.content)
+    const turn = body.messages.filter((m) => m.role === 'assistant').length
+    const reply = replies.find(
+      (rule) =>
+        (rule.contains === undefined || prompt.includes(rule.contains)) &&
+        (rule.system === undefined || system.includes(rule.system)) &&
+        (rule.turn === undefined || rule.turn === turn),
+    )
     if (!reply) return sendError(res, protocol, 422, `no scripted reply matches this prompt for '${body.model}'`, 'fixture_no_match')
 
     const fault = reply.fault
@@ -208,7 +260,7 @@ export async function startFixtureServer(scripts: Record<string, FixtureReply[]>
     }
     counter += 1
     const promptTokens = body.messages.reduce((sum, m) => sum + estimateTokens(textOf(m.content)), 0)
-    const payload = completion(protocol, reply.respondAs ?? body.model, reply.content, promptTokens, counter)
+    const payload = completion(protocol, reply.respondAs ?? body.model, reply.content, promptTokens, counter, reply.toolCalls ?? [])
     if (faulty && fault.truncate) {
       const text = JSON.stringify(payload)
       res.writeHead(200, { 'content-type': 'application/json' })

@@ -1,6 +1,7 @@
 import { Ollama } from 'ollama'
 import type { ModelSpec } from '../config/models.ts'
-import { apiKeyFor, ProviderError, type Complete } from './types.ts'
+import type { Message } from 'ollama'
+import { apiKeyFor, ProviderError, type ChatMessage, type Complete } from './types.ts'
 
 type OllamaSpec = Extract<ModelSpec, { provider: 'ollama' }>
 
@@ -18,6 +19,16 @@ function clientFor(model: OllamaSpec, options: { signal?: AbortSignal | undefine
   })
 }
 
+function toOllamaMessages(messages: ChatMessage[]): Message[] {
+  return messages.map((m): Message => {
+    if (m.role === 'tool') return { role: 'tool', content: m.content, tool_name: m.name } as Message
+    if (m.role === 'assistant' && m.toolCalls?.length) {
+      return { role: 'assistant', content: m.content, tool_calls: m.toolCalls.map((c) => ({ function: { name: c.name, arguments: (c.arguments ?? {}) as Record<string, unknown> } })) }
+    }
+    return { role: m.role, content: m.content }
+  })
+}
+
 /** Ollama's native /api/chat: local models and hosted ones (e.g. "ministral-3:14b-cloud"). */
 export const completeOllama: Complete<OllamaSpec> = async (model, messages, options) => {
   const { temperature, top_p, max_tokens, seed } = model.generation
@@ -25,9 +36,16 @@ export const completeOllama: Complete<OllamaSpec> = async (model, messages, opti
     Object.entries({ temperature, top_p, num_predict: max_tokens, seed, num_ctx: model.context_window }).filter(([, v]) => v !== undefined),
   )
   try {
-    const response = await clientFor(model, options).chat({ model: model.model, messages, stream: false, options: ollamaOptions })
+    const response = await clientFor(model, options).chat({
+      model: model.model,
+      messages: toOllamaMessages(messages),
+      stream: false,
+      options: ollamaOptions,
+      ...(options.tools?.length ? { tools: options.tools.map((t) => ({ type: 'function', function: t })) } : {}),
+    })
     return {
       content: response.message.content,
+      toolCalls: (response.message.tool_calls ?? []).map((call, index) => ({ id: `call_${index}`, name: call.function.name, arguments: call.function.arguments })),
       reportedModel: response.model,
       tokensIn: response.prompt_eval_count ?? null,
       tokensOut: response.eval_count ?? null,

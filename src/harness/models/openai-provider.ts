@@ -1,6 +1,6 @@
 import OpenAI from 'openai'
 import type { ModelSpec } from '../config/models.ts'
-import { apiKeyFor, ProviderError, type Complete } from './types.ts'
+import { apiKeyFor, ProviderError, type ChatMessage, type Complete, type ToolCall } from './types.ts'
 
 type OpenAiLike = Extract<ModelSpec, { provider: 'openai' | 'fixture' }>
 
@@ -15,6 +15,30 @@ function clientFor(model: OpenAiLike, baseUrl: string | undefined, env: NodeJS.P
   return new OpenAI({ baseURL: baseUrl ?? model.base_url, apiKey: apiKeyFor(model, env) ?? 'not-needed', timeout: model.timeout_seconds * 1000, maxRetries: 0 })
 }
 
+type WireMessage = OpenAI.Chat.Completions.ChatCompletionMessageParam
+
+export function toOpenAiMessages(messages: ChatMessage[]): WireMessage[] {
+  return messages.map((m): WireMessage => {
+    if (m.role === 'tool') return { role: 'tool', tool_call_id: m.toolCallId, content: m.content }
+    if (m.role === 'assistant' && m.toolCalls?.length) {
+      return {
+        role: 'assistant',
+        content: m.content || null,
+        tool_calls: m.toolCalls.map((c) => ({ id: c.id, type: 'function', function: { name: c.name, arguments: JSON.stringify(c.arguments ?? {}) } })),
+      }
+    }
+    return { role: m.role, content: m.content }
+  })
+}
+
+function parseArguments(text: string): unknown {
+  try {
+    return JSON.parse(text || '{}')
+  } catch {
+    return { __unparsable: text }
+  }
+}
+
 /** OpenAI-compatible chat completions: OpenAI, vLLM, llama.cpp server, OpenRouter, Ollama's /v1, the fixture server. */
 export const completeOpenAI: Complete<OpenAiLike> = async (model, messages, options) => {
   const client = clientFor(model, options.baseUrl, options.env ?? process.env)
@@ -22,7 +46,15 @@ export const completeOpenAI: Complete<OpenAiLike> = async (model, messages, opti
   const generation = Object.fromEntries(Object.entries(model.generation).filter(([, value]) => value !== undefined))
   let response: OpenAI.Chat.Completions.ChatCompletion
   try {
-    response = await client.chat.completions.create({ model: model.model, messages, ...generation }, options.signal ? { signal: options.signal } : {})
+    response = await client.chat.completions.create(
+      {
+        model: model.model,
+        messages: toOpenAiMessages(messages),
+        ...generation,
+        ...(options.tools?.length ? { tools: options.tools.map((t) => ({ type: 'function' as const, function: t })) } : {}),
+      },
+      options.signal ? { signal: options.signal } : {},
+    )
   } catch (error) {
     if (error instanceof OpenAI.APIError) {
       const retryAfter = Number.parseFloat(error.headers?.get?.('retry-after') ?? '')
@@ -38,8 +70,12 @@ export const completeOpenAI: Complete<OpenAiLike> = async (model, messages, opti
   }
   const choice = response.choices?.[0]
   if (!choice) throw new ProviderError(`model "${model.name}" (${model.model}): the response has no choices`, true)
+  const toolCalls: ToolCall[] = (choice.message.tool_calls ?? []).flatMap((call) =>
+    call.type === 'function' ? [{ id: call.id, name: call.function.name, arguments: parseArguments(call.function.arguments) }] : [],
+  )
   return {
     content: choice.message.content ?? '',
+    toolCalls,
     reportedModel: response.model,
     tokensIn: response.usage?.prompt_tokens ?? null,
     tokensOut: response.usage?.completion_tokens ?? null,

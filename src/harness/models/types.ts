@@ -1,13 +1,28 @@
 import type { ModelSpec } from '../config/models.ts'
 
-export interface ChatMessage {
-  role: 'system' | 'user' | 'assistant'
-  content: string
+export interface ToolCall {
+  id: string
+  name: string
+  /** Parsed JSON arguments (validated by the tool's own zod schema, not here). */
+  arguments: unknown
+}
+
+export type ChatMessage =
+  | { role: 'system' | 'user'; content: string }
+  | { role: 'assistant'; content: string; toolCalls?: ToolCall[] }
+  | { role: 'tool'; content: string; toolCallId: string; name: string }
+
+/** A function the model may call: name, description and JSON-schema parameters. */
+export interface ToolSpec {
+  name: string
+  description: string
+  parameters: Record<string, unknown>
 }
 
 /** What a provider answered, before the harness checks it. */
 export interface ProviderReply {
   content: string
+  toolCalls: ToolCall[]
   reportedModel: string
   tokensIn: number | null
   tokensOut: number | null
@@ -15,6 +30,8 @@ export interface ProviderReply {
 }
 
 export interface CallOptions {
+  /** Tools the model may call this turn. */
+  tools?: ToolSpec[]
   /** Base URL override (the fixture server's URL for fixture models). */
   baseUrl?: string
   signal?: AbortSignal

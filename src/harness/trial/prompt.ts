@@ -26,6 +26,10 @@ export interface OfferedSkill {
 
 export interface PromptPlan {
   messages: ChatMessage[]
+  /** The task as the model sees it (goal, with the example for one_shot). */
+  task: string
+  /** The offered skills as Markdown ('' for none). */
+  skillText: string
   hash: string
   skills: OfferedSkill[]
   droppedSkills: { name: string; tokens: number; why: string }[]
@@ -75,16 +79,17 @@ export function planPrompt(goal: Goal, condition: Condition, settings: RunSettin
   }
   const selection = skillsFor(goal, model, condition, settings, estimateTokens(ROLE_PROMPT) + estimateTokens(user))
   const skills = selection?.chosen ?? []
+  const skillText = skills.map((c) => `## ${c.skill.name}\n${c.skill.body}`).join('\n\n')
   let system = ROLE_PROMPT
-  if (skills.length) {
-    system += `\n\n# Skills\nDomain notes you can rely on:\n\n${skills.map((c) => `## ${c.skill.name}\n${c.skill.body}`).join('\n\n')}`
-  }
+  if (skills.length) system += `\n\n# Skills\nDomain notes you can rely on:\n\n${skillText}`
   const messages: ChatMessage[] = [
     { role: 'system', content: system },
     { role: 'user', content: user },
   ]
   return {
     messages,
+    task: user,
+    skillText,
     hash: createHash('sha256').update(JSON.stringify(messages)).digest('hex').slice(0, 16),
     skills: skills.map((c) => ({ name: c.skill.name, bytes: c.skill.bytes, tokens: c.tokens, reason: c.reason, score: Number(c.score.toFixed(3)) })),
     droppedSkills: selection?.dropped ?? [],

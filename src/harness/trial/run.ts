@@ -1,15 +1,17 @@
 import { mkdir, readFile, writeFile } from 'node:fs/promises'
 import path from 'node:path'
-import type { ModelSpec } from '../config/models.ts'
+import { strategyOf, type ModelSpec } from '../config/models.ts'
 import type { Condition, RunSettings } from '../config/settings.ts'
 import type { Goal } from '../goal/schema.ts'
 import { withSlot } from '../models/broker.ts'
 import { chat, DEFAULT_RETRY, ModelMismatchError, ProviderError, type ChatResult } from '../models/chat.ts'
+import type { ChatMessage, ToolSpec } from '../models/types.ts'
 import { ConversionError, notebookFromScript } from '../notebook/convert.ts'
 import { executeNotebook, loadExecutionReport } from '../notebook/execute.ts'
-import { cacheMode, callKey, readCall, restoreTrial, storeTrial, trialKey, writeCall } from '../store/cache.ts'
 import type { ExecutionReport } from '../notebook/report.ts'
+import { cacheMode, callKey, readCall, restoreTrial, storeTrial, trialKey, writeCall } from '../store/cache.ts'
 import { extractScript } from './extract.ts'
+import { driverNavigatorLoop } from './loop.ts'
 import { planPrompt } from './prompt.ts'
 import { TrialRecordSchema, writeRecord, type TrialRecord } from './record.ts'
 
@@ -103,65 +105,105 @@ export async function runTrial(input: TrialInput): Promise<TrialOutcome> {
   await writeFile(path.join(dir, 'prompt.json'), JSON.stringify(plan.messages, null, 2))
   record.artifacts.prompt = 'prompt.json'
 
-  const callCacheKey = callKey(model, plan.messages, sample)
-  let reply: ChatResult | undefined = mode === 'on' ? await readCall<ChatResult>(callCacheKey) : undefined
-  record.cache.call = reply ? 'hit' : 'miss'
-  if (!reply) try {
+  const calls = { made: 0, cached: 0 }
+  /** One model call: from the call cache, or through a provider slot with retries and the model-id check. */
+  const callModel = async (messages: ChatMessage[], tools?: ToolSpec[]): Promise<ChatResult> => {
+    const key = callKey(model, tools ? { messages, tools } : messages, sample)
+    const cached = mode === 'on' ? await readCall<ChatResult>(key) : undefined
+    if (cached) {
+      calls.cached += 1
+      return { ...cached, toolCalls: cached.toolCalls ?? [] }
+    }
     const leaseMs = (model.timeout_seconds * DEFAULT_RETRY.maxAttempts + DEFAULT_RETRY.maxTotalMs / 1000) * 1000
-    reply = await withSlot(input.brokerUrl, model, leaseMs, () =>
-      chat(model, plan.messages, {
+    const reply = await withSlot(input.brokerUrl, model, leaseMs, () =>
+      chat(model, messages, {
+        ...(tools ? { tools } : {}),
         ...(input.fixtureUrl ? { baseUrl: input.fixtureUrl } : {}),
         ...(input.signal ? { signal: input.signal } : {}),
       }),
     )
-    if (mode !== 'off') await writeCall(callCacheKey, reply)
+    calls.made += 1
+    if (mode !== 'off') await writeCall(key, reply)
+    return reply
+  }
+  const execute = async (notebook: string): Promise<ExecutionReport> => {
+    const execution = await executeNotebook({
+      notebook,
+      trialDir: dir,
+      totalTimeoutSeconds: goal.timeoutSeconds,
+      settings: settings.execution,
+      ...(input.signal ? { signal: input.signal } : {}),
+      ...(input.onWarning ? { onWarning: input.onWarning } : {}),
+    })
+    outcome.execution = execution
+    record.artifacts.notebook = path.relative(dir, notebook)
+    record.execution = {
+      status: execution.status,
+      isolated: execution.isolated,
+      wallMs: execution.wallMs,
+      cellsRun: execution.cells.filter((c) => c.status === 'ok' || c.status === 'error' || c.status === 'timeout').length,
+      codeCells: execution.cells.filter((c) => c.status !== 'skipped').length,
+      firstError: execution.firstError ? { cell: execution.firstError.cell, ename: execution.firstError.ename, evalue: execution.firstError.evalue } : null,
+    }
+    if (execution.executedNotebook) record.artifacts.executed = path.relative(dir, execution.executedNotebook)
+    record.artifacts.execution = 'execution.json'
+    await outcome.save()
+    return execution
+  }
+  const finishExecuted = (execution: ExecutionReport | undefined, noExecution: string): Promise<TrialOutcome> => {
+    record.cache!.call = calls.made === 0 && calls.cached > 0 ? 'hit' : 'miss'
+    if (!execution) return finish('generation_failed', noExecution)
+    if (execution.status === 'harness_error' || execution.status === 'harness_timeout') return finish('infra_error', execution.harnessError)
+    return finish(execution.status === 'ok' ? 'ok' : 'execution_failed')
+  }
+
+  try {
+    if (strategyOf(model) === 'driver-navigator') {
+      const transcript = path.join(dir, 'transcript.jsonl')
+      record.artifacts.transcript = 'transcript.jsonl'
+      const started = performance.now()
+      const loop = await driverNavigatorLoop({
+        goal: plan.task,
+        skills: plan.skillText,
+        transcript,
+        call: async (_role, messages, tools) => {
+          const reply = await callModel(messages, tools)
+          record.model.reported = reply.reportedModel
+          return reply
+        },
+        execute: async (draft) => {
+          const notebook = path.join(dir, 'workflow.ipynb')
+          await writeFile(notebook, draft.toJson())
+          return execute(notebook)
+        },
+      })
+      record.generation = { tokensIn: loop.tokensIn, tokensOut: loop.tokensOut, latencyMs: performance.now() - started, finishReason: loop.stopReason, attempts: calls.made + calls.cached }
+      record.loop = { rounds: loop.rounds, turns: loop.turns, stopReason: loop.stopReason }
+      return await finishExecuted(loop.execution, `the driver/navigator loop stopped (${loop.stopReason}) before any notebook was executed`)
+    }
+
+    const reply = await callModel(plan.messages)
+    record.model.reported = reply.reportedModel
+    record.generation = { tokensIn: reply.tokensIn, tokensOut: reply.tokensOut, latencyMs: reply.latencyMs, finishReason: reply.finishReason, attempts: reply.attempts }
+    await writeFile(path.join(dir, 'reply.md'), reply.content)
+    record.artifacts.reply = 'reply.md'
+    const extracted = extractScript(reply.content)
+    if (!extracted.ok) return await finishExecuted(undefined, extracted.reason)
+    const script = path.join(dir, 'workflow.py')
+    await writeFile(script, extracted.script)
+    record.artifacts.script = 'workflow.py'
+    const notebook = path.join(dir, 'workflow.ipynb')
+    try {
+      await notebookFromScript(script, notebook, settings.execution.sandbox)
+    } catch (error) {
+      if (error instanceof ConversionError) return await finishExecuted(undefined, error.message)
+      throw error
+    }
+    return await finishExecuted(await execute(notebook), '')
   } catch (error) {
     if (error instanceof ProviderError || error instanceof ModelMismatchError) return finish('infra_error', error.message)
     throw error
   }
-  record.model.reported = reply.reportedModel
-  record.generation = { tokensIn: reply.tokensIn, tokensOut: reply.tokensOut, latencyMs: reply.latencyMs, finishReason: reply.finishReason, attempts: reply.attempts }
-  await writeFile(path.join(dir, 'reply.md'), reply.content)
-  record.artifacts.reply = 'reply.md'
-
-  const extracted = extractScript(reply.content)
-  if (!extracted.ok) return finish('generation_failed', extracted.reason)
-  const script = path.join(dir, 'workflow.py')
-  await writeFile(script, extracted.script)
-  record.artifacts.script = 'workflow.py'
-  const notebook = path.join(dir, 'workflow.ipynb')
-  try {
-    await notebookFromScript(script, notebook, settings.execution.sandbox)
-  } catch (error) {
-    if (error instanceof ConversionError) return finish('generation_failed', error.message)
-    throw error
-  }
-  record.artifacts.notebook = 'workflow.ipynb'
-  await outcome.save()
-
-  const execution = await executeNotebook({
-    notebook,
-    trialDir: dir,
-    totalTimeoutSeconds: goal.timeoutSeconds,
-    settings: settings.execution,
-    ...(input.signal ? { signal: input.signal } : {}),
-    ...(input.onWarning ? { onWarning: input.onWarning } : {}),
-  })
-  outcome.execution = execution
-  record.execution = {
-    status: execution.status,
-    isolated: execution.isolated,
-    wallMs: execution.wallMs,
-    cellsRun: execution.cells.filter((c) => c.status === 'ok' || c.status === 'error' || c.status === 'timeout').length,
-    codeCells: execution.cells.filter((c) => c.status !== 'skipped').length,
-    firstError: execution.firstError ? { cell: execution.firstError.cell, ename: execution.firstError.ename, evalue: execution.firstError.evalue } : null,
-  }
-  if (execution.executedNotebook) record.artifacts.executed = path.relative(dir, execution.executedNotebook)
-  record.artifacts.execution = 'execution.json'
-  if (execution.status === 'harness_error' || execution.status === 'harness_timeout') {
-    return finish('infra_error', execution.harnessError)
-  }
-  return finish(execution.status === 'ok' ? 'ok' : 'execution_failed')
 }
 
 /**

@@ -1,0 +1,172 @@
+import { appendFile } from 'node:fs/promises'
+import type { ChatResult } from '../models/chat.ts'
+import type { ChatMessage, ToolCall, ToolSpec } from '../models/types.ts'
+import type { ExecutionReport } from '../notebook/report.ts'
+import { DRIVER_TOOLS, NAVIGATOR_TOOLS, NotebookDraft, parseToolCall, toolSpecs } from './notebook-tools.ts'
+
+/**
+ * Driver / navigator generation. The navigator plans and reviews and has no write tools; the
+ * driver edits the notebook through harness-owned cell tools. After every driver round the harness
+ * executes the notebook and feeds a short execution report back; the loop ends on the navigator's
+ * structured verdict (a tool call validated by zod), never on a phrase in free text.
+ */
+
+export interface LoopLimits {
+  maxRounds: number
+  maxDriverTurns: number
+  maxToolResultChars: number
+  /** The same tool call with the same arguments this many times in a row stops the loop. */
+  repeatLimit: number
+}
+export const DEFAULT_LIMITS: LoopLimits = { maxRounds: 3, maxDriverTurns: 16, maxToolResultChars: 4_000, repeatLimit: 3 }
+
+export type StopReason = 'accepted' | 'gave_up' | 'max_rounds' | 'max_turns' | 'repetition' | 'no_verdict' | 'empty_notebook'
+
+export interface LoopResult {
+  draft: NotebookDraft
+  /** The last execution: what checks and the judge see. */
+  execution?: ExecutionReport
+  rounds: number
+  turns: number
+  stopReason: StopReason
+  tokensIn: number
+  tokensOut: number
+}
+
+export interface LoopContext {
+  goal: string
+  /** Skill text for the system prompts ('' when the condition has none). */
+  skills: string
+  call: (role: 'driver' | 'navigator', messages: ChatMessage[], tools?: ToolSpec[]) => Promise<ChatResult>
+  execute: (draft: NotebookDraft) => Promise<ExecutionReport>
+  transcript: string
+  limits?: Partial<LoopLimits>
+}
+
+export const NAVIGATOR_PROMPT = `You are the navigator in a pair writing a Jupyter notebook with The Virtual Brain (tvb-library 2.10, \
+Python 3.11, numpy, scipy, matplotlib; TVB's default data is installed; no internet). You plan and you review; \
+you never write code yourself. The driver builds the notebook with cell tools and the harness executes it.`
+
+export const DRIVER_PROMPT = `You are the driver in a pair writing a Jupyter notebook with The Virtual Brain (tvb-library 2.10, \
+Python 3.11, numpy, scipy, matplotlib; TVB's default data is installed; no internet). Build the notebook ONLY with \
+the tools: add_cell, replace_cell, delete_cell, list_cells, read_cell. Keep results in top-level variables. When the \
+notebook is complete, call finish. The harness then executes it top to bottom in a fresh kernel and reports back.`
+
+const withSkills = (prompt: string, skills: string) => (skills ? `${prompt}\n\n# Skills\nDomain notes you can rely on:\n\n${skills}` : prompt)
+
+const cap = (text: string, limit: number) => (text.length <= limit ? text : `${text.slice(0, limit)}\n… [${text.length - limit} more characters cut]`)
+
+/** A short execution report for the models: status, the failing cell and the end of its traceback. */
+export function executionSummary(report: ExecutionReport): string {
+  if (report.status === 'ok') return `Executed: all ${report.cells.filter((c) => c.status === 'ok').length} code cells ran without error.`
+  if (report.status === 'invalid_notebook') return `The notebook is invalid: ${report.validation.problems.map((p) => p.message).join('; ')}`
+  const error = report.firstError
+  if (!error) return `Execution failed (${report.status}).`
+  const tail = error.traceback.join('\n').split('\n').filter((l) => l.trim()).slice(-6).join('\n')
+  return `Execution failed (${report.status}) in cell ${error.cell}: ${error.ename}: ${error.evalue}\n${tail}`
+}
+
+function digest(draft: NotebookDraft, limit: number): string {
+  return draft.cells.map((c, i) => `--- cell ${i} [${c.cell_type}]\n${cap(c.source, Math.floor(limit / Math.max(draft.cells.length, 1)))}`).join('\n')
+}
+
+export async function driverNavigatorLoop(context: LoopContext): Promise<LoopResult> {
+  const limits = { ...DEFAULT_LIMITS, ...context.limits }
+  const draft = new NotebookDraft()
+  const result: LoopResult = { draft, rounds: 0, turns: 0, stopReason: 'max_rounds', tokensIn: 0, tokensOut: 0 }
+  const log = (entry: Record<string, unknown>) => appendFile(context.transcript, `${JSON.stringify({ turn: result.turns, at: new Date().toISOString(), ...entry })}\n`)
+  const call = async (role: 'driver' | 'navigator', messages: ChatMessage[], tools?: ToolSpec[]) => {
+    const reply = await context.call(role, messages, tools)
+    result.tokensIn += reply.tokensIn ?? 0
+    result.tokensOut += reply.tokensOut ?? 0
+    await log({ role, model: reply.reportedModel, tokensIn: reply.tokensIn, tokensOut: reply.tokensOut, content: reply.content, toolCalls: reply.toolCalls })
+    return reply
+  }
+
+  const navigatorSystem = withSkills(NAVIGATOR_PROMPT, context.skills)
+  const plan = await call('navigator', [
+    { role: 'system', content: navigatorSystem },
+    { role: 'user', content: `${context.goal}\n\nWrite a short, numbered plan for the driver: which cells, in which order, with which TVB calls.` },
+  ])
+  const driver: ChatMessage[] = [
+    { role: 'system', content: withSkills(DRIVER_PROMPT, context.skills) },
+    { role: 'user', content: `${context.goal}\n\nThe navigator's plan:\n${plan.content}` },
+  ]
+  const driverTools = toolSpecs(DRIVER_TOOLS)
+  const verdictTools = toolSpecs(NAVIGATOR_TOOLS)
+  let lastSignature = ''
+  let repeats = 0
+
+  for (result.rounds = 1; result.rounds <= limits.maxRounds; result.rounds++) {
+    let finished = false
+    let silentTurns = 0
+    while (!finished) {
+      if (result.turns >= limits.maxDriverTurns * limits.maxRounds) return { ...result, stopReason: 'max_turns' }
+      result.turns += 1
+      const reply = await call('driver', driver, driverTools)
+      driver.push({ role: 'assistant', content: reply.content, toolCalls: reply.toolCalls })
+      if (reply.toolCalls.length === 0) {
+        silentTurns += 1
+        if (silentTurns >= 2) break // it will not use the tools: execute what there is
+        driver.push({ role: 'user', content: 'Use the tools to edit the notebook, and call finish when it is complete.' })
+        continue
+      }
+      for (const toolCall of reply.toolCalls) {
+        const signature = `${toolCall.name}:${JSON.stringify(toolCall.arguments)}`
+        repeats = signature === lastSignature ? repeats + 1 : 1
+        lastSignature = signature
+        if (repeats >= limits.repeatLimit) {
+          await log({ role: 'harness', content: `stopped: ${toolCall.name} repeated ${repeats} times with the same arguments` })
+          return { ...result, stopReason: 'repetition' }
+        }
+        const output = runTool(draft, toolCall)
+        if (toolCall.name === 'finish' && !output.startsWith('error')) finished = true
+        const content = cap(output, limits.maxToolResultChars)
+        driver.push({ role: 'tool', toolCallId: toolCall.id, name: toolCall.name, content })
+        await log({ role: 'tool', name: toolCall.name, content })
+      }
+    }
+
+    if (!draft.cells.some((c) => c.cell_type === 'code' && c.source.trim())) {
+      await log({ role: 'harness', content: 'the driver left no code to execute' })
+      return { ...result, stopReason: 'empty_notebook' }
+    }
+    result.execution = await context.execute(draft)
+    const summary = executionSummary(result.execution)
+    await log({ role: 'harness', content: summary })
+
+    const review: ChatMessage[] = [
+      { role: 'system', content: navigatorSystem },
+      {
+        role: 'user',
+        content: `${context.goal}\n\nThe notebook after round ${result.rounds}:\n${digest(draft, 12_000)}\n\n${summary}\n\nCall verdict: accept if the notebook does the task correctly, revise with precise feedback otherwise, or give_up.`,
+      },
+    ]
+    let verdict: { decision: 'accept' | 'revise' | 'give_up'; feedback: string } | undefined
+    for (let attempt = 0; attempt < 2 && !verdict; attempt++) {
+      const reply = await call('navigator', review, verdictTools)
+      const parsed = reply.toolCalls.map((c) => parseToolCall(NAVIGATOR_TOOLS, c)).find((p) => p.ok)
+      if (parsed?.ok) verdict = parsed.args
+      else {
+        review.push({ role: 'assistant', content: reply.content, toolCalls: reply.toolCalls })
+        for (const c of reply.toolCalls) review.push({ role: 'tool', toolCallId: c.id, name: c.name, content: 'invalid: call verdict with decision and feedback' })
+        review.push({ role: 'user', content: 'Answer only by calling the verdict tool with decision (accept | revise | give_up) and feedback.' })
+      }
+    }
+    if (!verdict) return { ...result, stopReason: 'no_verdict' }
+    if (verdict.decision === 'accept') return { ...result, stopReason: 'accepted' }
+    if (verdict.decision === 'give_up') return { ...result, stopReason: 'gave_up' }
+    driver.push({ role: 'user', content: `${summary}\n\nThe navigator asks for a revision:\n${verdict.feedback}\n\nFix the notebook with the tools, then call finish.` })
+  }
+  return { ...result, rounds: limits.maxRounds, stopReason: 'max_rounds' }
+}
+
+function runTool(draft: NotebookDraft, call: ToolCall): string {
+  const parsed = parseToolCall(DRIVER_TOOLS, call)
+  if (!parsed.ok) return `error: ${parsed.error}`
+  try {
+    return draft.apply(parsed.name, parsed.args).result
+  } catch (error) {
+    return `error: ${(error as Error).message}`
+  }
+}
