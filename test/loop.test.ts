@@ -121,3 +121,42 @@ describe('notebook tools', () => {
     expect(nb).toMatchObject({ nbformat: 4, nbformat_minor: 5, cells: [{ cell_type: 'code', source: 'b = 3', outputs: [], execution_count: null, metadata: {} }] })
   })
 })
+
+describe('on-demand skills and per-turn syntax checks', () => {
+  test('the driver sees a catalog, reads one skill with read_skill, and the record says which', async () => {
+    const script = path.join(dir, 'ondemand.yaml')
+    writeFileSync(script, [
+      'replies:',
+      `  - { when: { system: "${NAV}", contains: "numbered plan" }, text: "1. read the simulator skill" }`,
+      `  - { when: { system: "${NAV}" }, tool_calls: [{ name: verdict, arguments: { decision: accept, feedback: ok } }] }`,
+      `  - { when: { system: "${DRV}", turn: 0 }, tool_calls: [{ name: read_skill, arguments: { name: tvb-simulator } }, { name: read_skill, arguments: { name: nope } }] }`,
+      `  - { when: { system: "${DRV}", turn: 1 }, tool_calls: [{ name: add_cell, arguments: { cell_type: code, source: "print(6 * 7)" } }, { name: finish, arguments: { summary: s } }] }`,
+    ].join('\n'))
+    const server = await startFixtureServer({ 'fx/ondemand': loadFixtureScript(script) })
+    servers.push(server)
+    const model: ModelSpec = { name: 'od', provider: 'fixture', protocol: 'openai', strategy: 'driver-navigator', model: 'fx/ondemand', script, context_window: 32_768, concurrency: 1, timeout_seconds: 30, generation: {} }
+    const file = path.join(ROOT, 'benchmarks/tutorial/od.GOAL.md')
+    const parsed = parseGoal('---\nchecks:\n  executes: true\n---\n# Goal: Run a TVB Simulator\n\nConfigure a Simulator with a TemporalAverage monitor and call sim.run.\n', file)
+    if (!parsed.ok) throw parsed.error
+    const settings = { ...resolveSettings({}, ROOT, {}), runId: 'loop-ondemand', resultsDir: path.join(dir, 'results') }
+    const outcome = await runTrial({ goal: parsed.goal, model, condition: { name: 'skills_on_demand', skills: 'select', delivery: 'on-demand' }, sample: 0, settings, fixtureUrl: server.url })
+    expect(outcome.record).toMatchObject({ status: 'ok', loop: { skillsRead: ['tvb-simulator'] }, prompt: { skillBudgetTokens: -1 } })
+    const driverRequest = server.requests.find((r) => String(r.messages[0]?.content).startsWith(DRV))
+    expect(String(driverRequest?.messages[0]?.content)).toContain('- tvb-simulator: Assemble, configure and run')
+    expect(String(driverRequest?.messages[0]?.content)).not.toContain('```python') // names and descriptions only
+    const transcript = readFileSync(path.join(outcome.dir, 'transcript.jsonl'), 'utf8')
+    expect(transcript).toContain('error: no skill named \\"nope\\"')
+  })
+
+  test('a syntax error is reported to the driver right after its edit, before finish is accepted', async () => {
+    const { record, transcript } = await episode('syntax', [
+      plan,
+      `  - { when: { system: "${NAV}" }, tool_calls: [{ name: verdict, arguments: { decision: accept, feedback: ok } }] }`,
+      `  - { when: { system: "${DRV}", turn: 0 }, tool_calls: [{ name: add_cell, arguments: { cell_type: code, source: "%time x = 6\\nprint(x * 7" } }, { name: finish, arguments: { summary: s } }] }`,
+      `  - { when: { system: "${DRV}", turn: 1 }, tool_calls: [{ name: replace_cell, arguments: { index: 0, source: "%time x = 6\\nprint(x * 7)" } }, { name: finish, arguments: { summary: s } }] }`,
+    ])
+    const harness = transcript.filter((e) => e.role === 'harness').map((e) => String(e.content))
+    expect(harness[0]).toMatch(/^Syntax check: cell 0 line 2: /)
+    expect(record).toMatchObject({ status: 'ok', loop: { rounds: 1, turns: 2, stopReason: 'accepted' } })
+  })
+})

@@ -13,6 +13,11 @@ export const ConditionSchema = z
      * all (every SKILL.md, within budget); or exactly the named ones (within budget).
      */
     skills: z.union([z.enum(['none', 'select', 'all']), z.array(z.string()).min(1)]).default('none'),
+    /**
+     * inline: skill text in the system prompt; on-demand: names and descriptions listed, the model
+     * reads what it wants with a read_skill tool (driver-navigator models only; no budget cap).
+     */
+    delivery: z.enum(['inline', 'on-demand']).optional(),
   })
   .strict()
 export type Condition = z.infer<typeof ConditionSchema>

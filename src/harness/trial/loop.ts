@@ -2,7 +2,7 @@ import { appendFile } from 'node:fs/promises'
 import type { ChatResult } from '../models/chat.ts'
 import type { ChatMessage, ToolCall, ToolSpec } from '../models/types.ts'
 import type { ExecutionReport } from '../notebook/report.ts'
-import { DRIVER_TOOLS, NAVIGATOR_TOOLS, NotebookDraft, parseToolCall, toolSpecs } from './notebook-tools.ts'
+import { DRIVER_TOOLS, NAVIGATOR_TOOLS, NotebookDraft, parseToolCall, SKILL_TOOLS, toolSpecs } from './notebook-tools.ts'
 
 /**
  * Driver / navigator generation. The navigator plans and reviews and has no write tools; the
@@ -17,10 +17,12 @@ export interface LoopLimits {
   maxToolResultChars: number
   /** The same tool call with the same arguments this many times in a row stops the loop. */
   repeatLimit: number
+  /** Wall-clock budget for the whole trial's generation (model calls and executions). */
+  maxSeconds: number
 }
-export const DEFAULT_LIMITS: LoopLimits = { maxRounds: 3, maxDriverTurns: 16, maxToolResultChars: 4_000, repeatLimit: 3 }
+export const DEFAULT_LIMITS: LoopLimits = { maxRounds: 3, maxDriverTurns: 16, maxToolResultChars: 4_000, repeatLimit: 3, maxSeconds: 1_800 }
 
-export type StopReason = 'accepted' | 'gave_up' | 'max_rounds' | 'max_turns' | 'repetition' | 'no_verdict' | 'empty_notebook'
+export type StopReason = 'accepted' | 'gave_up' | 'max_rounds' | 'max_turns' | 'repetition' | 'no_verdict' | 'empty_notebook' | 'trial_timeout'
 
 export interface LoopResult {
   draft: NotebookDraft
@@ -31,12 +33,18 @@ export interface LoopResult {
   stopReason: StopReason
   tokensIn: number
   tokensOut: number
+  /** On-demand delivery: the skills the driver actually read, in order. */
+  skillsRead: string[]
 }
 
 export interface LoopContext {
   goal: string
-  /** Skill text for the system prompts ('' when the condition has none). */
+  /** Skill text for the system prompts ('' when the condition has none or delivers on demand). */
   skills: string
+  /** On-demand delivery: skills listed by name and description, read with the read_skill tool. */
+  catalog?: { name: string; description: string; body: string }[]
+  /** compile() the code cells; problems go back to the driver at once. */
+  checkSyntax?: (sources: string[]) => Promise<{ cell: number; line: number | null; message: string }[]>
   call: (role: 'driver' | 'navigator', messages: ChatMessage[], tools?: ToolSpec[]) => Promise<ChatResult>
   execute: (draft: NotebookDraft) => Promise<ExecutionReport>
   transcript: string
@@ -52,7 +60,12 @@ Python 3.11, numpy, scipy, matplotlib; TVB's default data is installed; no inter
 the tools: add_cell, replace_cell, delete_cell, list_cells, read_cell. Keep results in top-level variables. When the \
 notebook is complete, call finish. The harness then executes it top to bottom in a fresh kernel and reports back.`
 
-const withSkills = (prompt: string, skills: string) => (skills ? `${prompt}\n\n# Skills\nDomain notes you can rely on:\n\n${skills}` : prompt)
+function withSkills(prompt: string, skills: string, catalog?: LoopContext['catalog']): string {
+  if (catalog?.length) {
+    return `${prompt}\n\n# Skills\nDomain notes you can read with the read_skill tool when useful:\n${catalog.map((s) => `- ${s.name}: ${s.description}`).join('\n')}`
+  }
+  return skills ? `${prompt}\n\n# Skills\nDomain notes you can rely on:\n\n${skills}` : prompt
+}
 
 const cap = (text: string, limit: number) => (text.length <= limit ? text : `${text.slice(0, limit)}\n… [${text.length - limit} more characters cut]`)
 
@@ -73,7 +86,8 @@ function digest(draft: NotebookDraft, limit: number): string {
 export async function driverNavigatorLoop(context: LoopContext): Promise<LoopResult> {
   const limits = { ...DEFAULT_LIMITS, ...context.limits }
   const draft = new NotebookDraft()
-  const result: LoopResult = { draft, rounds: 0, turns: 0, stopReason: 'max_rounds', tokensIn: 0, tokensOut: 0 }
+  const result: LoopResult = { draft, rounds: 0, turns: 0, stopReason: 'max_rounds', tokensIn: 0, tokensOut: 0, skillsRead: [] }
+  const deadline = Date.now() + limits.maxSeconds * 1000
   const log = (entry: Record<string, unknown>) => appendFile(context.transcript, `${JSON.stringify({ turn: result.turns, at: new Date().toISOString(), ...entry })}\n`)
   const call = async (role: 'driver' | 'navigator', messages: ChatMessage[], tools?: ToolSpec[]) => {
     const reply = await context.call(role, messages, tools)
@@ -83,25 +97,27 @@ export async function driverNavigatorLoop(context: LoopContext): Promise<LoopRes
     return reply
   }
 
-  const navigatorSystem = withSkills(NAVIGATOR_PROMPT, context.skills)
+  const navigatorSystem = withSkills(NAVIGATOR_PROMPT, context.skills, context.catalog)
   const plan = await call('navigator', [
     { role: 'system', content: navigatorSystem },
     { role: 'user', content: `${context.goal}\n\nWrite a short, numbered plan for the driver: which cells, in which order, with which TVB calls.` },
   ])
   const driver: ChatMessage[] = [
-    { role: 'system', content: withSkills(DRIVER_PROMPT, context.skills) },
+    { role: 'system', content: withSkills(DRIVER_PROMPT, context.skills, context.catalog) },
     { role: 'user', content: `${context.goal}\n\nThe navigator's plan:\n${plan.content}` },
   ]
-  const driverTools = toolSpecs(DRIVER_TOOLS)
+  const driverTools = toolSpecs(context.catalog?.length ? { ...DRIVER_TOOLS, ...SKILL_TOOLS } : DRIVER_TOOLS)
   const verdictTools = toolSpecs(NAVIGATOR_TOOLS)
   let lastSignature = ''
   let repeats = 0
 
   for (result.rounds = 1; result.rounds <= limits.maxRounds; result.rounds++) {
     let finished = false
+    let edited = false
     let silentTurns = 0
     while (!finished) {
       if (result.turns >= limits.maxDriverTurns * limits.maxRounds) return { ...result, stopReason: 'max_turns' }
+      if (Date.now() > deadline) return { ...result, stopReason: 'trial_timeout' }
       result.turns += 1
       const reply = await call('driver', driver, driverTools)
       driver.push({ role: 'assistant', content: reply.content, toolCalls: reply.toolCalls })
@@ -119,11 +135,23 @@ export async function driverNavigatorLoop(context: LoopContext): Promise<LoopRes
           await log({ role: 'harness', content: `stopped: ${toolCall.name} repeated ${repeats} times with the same arguments` })
           return { ...result, stopReason: 'repetition' }
         }
-        const output = runTool(draft, toolCall)
+        const output = toolCall.name === 'read_skill' && context.catalog?.length ? readSkill(context.catalog, toolCall, result.skillsRead) : runTool(draft, toolCall)
+        if (['add_cell', 'replace_cell', 'delete_cell'].includes(toolCall.name) && !output.startsWith('error')) edited = true
         if (toolCall.name === 'finish' && !output.startsWith('error')) finished = true
         const content = cap(output, limits.maxToolResultChars)
         driver.push({ role: 'tool', toolCallId: toolCall.id, name: toolCall.name, content })
         await log({ role: 'tool', name: toolCall.name, content })
+      }
+      if (edited && context.checkSyntax) {
+        edited = false
+        const code = draft.cells.flatMap((cell, index) => (cell.cell_type === 'code' ? [{ index, source: cell.source }] : []))
+        const problems = await context.checkSyntax(code.map((c) => c.source))
+        if (problems.length) {
+          const report = `Syntax check: ${problems.map((p) => `cell ${code[p.cell]?.index} line ${p.line ?? '?'}: ${p.message}`).join('; ')}. Fix these before finishing.`
+          driver.push({ role: 'user', content: report })
+          await log({ role: 'harness', content: report })
+          finished = false
+        }
       }
     }
 
@@ -169,4 +197,13 @@ function runTool(draft: NotebookDraft, call: ToolCall): string {
   } catch (error) {
     return `error: ${(error as Error).message}`
   }
+}
+
+function readSkill(catalog: NonNullable<LoopContext['catalog']>, call: ToolCall, read: string[]): string {
+  const parsed = parseToolCall(SKILL_TOOLS, call)
+  if (!parsed.ok) return `error: ${parsed.error}`
+  const skill = catalog.find((s) => s.name === parsed.args.name)
+  if (!skill) return `error: no skill named "${parsed.args.name}"; listed: ${catalog.map((s) => s.name).join(', ')}`
+  if (!read.includes(skill.name)) read.push(skill.name)
+  return skill.body
 }

@@ -30,6 +30,14 @@ export const DRIVER_TOOLS = {
   },
 } as const
 
+/** On-demand skill delivery: the driver sees names and descriptions and reads what it wants. */
+export const SKILL_TOOLS = {
+  read_skill: {
+    description: 'Read one of the listed skills (domain notes) in full.',
+    schema: z.object({ name: z.string().describe('the skill name as listed') }).strict(),
+  },
+} as const
+
 export const NAVIGATOR_TOOLS = {
   verdict: {
     description: 'Your review of the executed notebook: accept it, ask for a revision, or give up.',

@@ -28,8 +28,10 @@ export interface PromptPlan {
   messages: ChatMessage[]
   /** The task as the model sees it (goal, with the example for one_shot). */
   task: string
-  /** The offered skills as Markdown ('' for none). */
+  /** The offered skills as Markdown ('' for none, or when delivered on demand). */
   skillText: string
+  /** On-demand delivery: the skills listed for read_skill. */
+  catalog?: { name: string; description: string; body: string }[]
   hash: string
   skills: OfferedSkill[]
   droppedSkills: { name: string; tokens: number; why: string }[]
@@ -57,7 +59,8 @@ function skillsFor(goal: Goal, model: ModelSpec, condition: Condition, settings:
     if (missing.length) throw new Error(`condition "${condition.name}": no skill named ${missing.join(', ')} under ${settings.skillsDir}`)
   }
   const answerTokens = model.generation.max_tokens ?? 4096
-  const budgetTokens = skillBudget(model.context_window, fixedTokens, answerTokens, settings.skills.budgetFraction)
+  // on demand, only names and descriptions enter the prompt: the budget does not apply
+  const budgetTokens = condition.delivery === 'on-demand' ? Number.POSITIVE_INFINITY : skillBudget(model.context_window, fixedTokens, answerTokens, settings.skills.budgetFraction)
   return selectSkills(all, {
     query: `${goal.title}\n${goal.keywords.join(' ')}\n${goal.body}`,
     budgetTokens,
@@ -79,9 +82,10 @@ export function planPrompt(goal: Goal, condition: Condition, settings: RunSettin
   }
   const selection = skillsFor(goal, model, condition, settings, estimateTokens(ROLE_PROMPT) + estimateTokens(user))
   const skills = selection?.chosen ?? []
-  const skillText = skills.map((c) => `## ${c.skill.name}\n${c.skill.body}`).join('\n\n')
+  const onDemand = condition.delivery === 'on-demand'
+  const skillText = onDemand ? '' : skills.map((c) => `## ${c.skill.name}\n${c.skill.body}`).join('\n\n')
   let system = ROLE_PROMPT
-  if (skills.length) system += `\n\n# Skills\nDomain notes you can rely on:\n\n${skillText}`
+  if (skillText) system += `\n\n# Skills\nDomain notes you can rely on:\n\n${skillText}`
   const messages: ChatMessage[] = [
     { role: 'system', content: system },
     { role: 'user', content: user },
@@ -90,10 +94,11 @@ export function planPrompt(goal: Goal, condition: Condition, settings: RunSettin
     messages,
     task: user,
     skillText,
+    ...(onDemand ? { catalog: skills.map((c) => ({ name: c.skill.name, description: c.skill.description, body: c.skill.body })) } : {}),
     hash: createHash('sha256').update(JSON.stringify(messages)).digest('hex').slice(0, 16),
     skills: skills.map((c) => ({ name: c.skill.name, bytes: c.skill.bytes, tokens: c.tokens, reason: c.reason, score: Number(c.score.toFixed(3)) })),
     droppedSkills: selection?.dropped ?? [],
-    skillBudgetTokens: selection?.budgetTokens ?? 0,
+    skillBudgetTokens: Number.isFinite(selection?.budgetTokens) ? (selection?.budgetTokens ?? 0) : -1,
     ...(example ? { example: path.relative(settings.root, example) } : {}),
   }
 }

@@ -43,7 +43,7 @@ export const TrialRecordSchema = z.object({
     .object({ tokensIn: z.number().nullable(), tokensOut: z.number().nullable(), latencyMs: z.number(), finishReason: z.string().nullable(), attempts: z.number().int() })
     .optional(),
   /** Driver/navigator generation: how it went and why it stopped. */
-  loop: z.object({ rounds: z.number().int(), turns: z.number().int(), stopReason: z.string() }).optional(),
+  loop: z.object({ rounds: z.number().int(), turns: z.number().int(), stopReason: z.string(), skillsRead: z.array(z.string()).optional() }).optional(),
   execution: z
     .object({
       status: z.string(),

@@ -8,6 +8,7 @@ import { chat, DEFAULT_RETRY, ModelMismatchError, ProviderError, type ChatResult
 import type { ChatMessage, ToolSpec } from '../models/types.ts'
 import { ConversionError, notebookFromScript } from '../notebook/convert.ts'
 import { executeNotebook, loadExecutionReport } from '../notebook/execute.ts'
+import { checkSyntax } from '../notebook/syntax.ts'
 import type { ExecutionReport } from '../notebook/report.ts'
 import { cacheMode, callKey, readCall, restoreTrial, storeTrial, trialKey, writeCall } from '../store/cache.ts'
 import { extractScript } from './extract.ts'
@@ -157,6 +158,9 @@ export async function runTrial(input: TrialInput): Promise<TrialOutcome> {
     return finish(execution.status === 'ok' ? 'ok' : 'execution_failed')
   }
 
+  if (plan.catalog && strategyOf(model) !== 'driver-navigator') {
+    return finish('infra_error', `condition "${condition.name}" delivers skills on demand, which needs tool calls, but model "${model.name}" runs single-shot`)
+  }
   try {
     if (strategyOf(model) === 'driver-navigator') {
       const transcript = path.join(dir, 'transcript.jsonl')
@@ -165,6 +169,8 @@ export async function runTrial(input: TrialInput): Promise<TrialOutcome> {
       const loop = await driverNavigatorLoop({
         goal: plan.task,
         skills: plan.skillText,
+        ...(plan.catalog ? { catalog: plan.catalog } : {}),
+        checkSyntax,
         transcript,
         call: async (_role, messages, tools) => {
           const reply = await callModel(messages, tools)
@@ -178,7 +184,7 @@ export async function runTrial(input: TrialInput): Promise<TrialOutcome> {
         },
       })
       record.generation = { tokensIn: loop.tokensIn, tokensOut: loop.tokensOut, latencyMs: performance.now() - started, finishReason: loop.stopReason, attempts: calls.made + calls.cached }
-      record.loop = { rounds: loop.rounds, turns: loop.turns, stopReason: loop.stopReason }
+      record.loop = { rounds: loop.rounds, turns: loop.turns, stopReason: loop.stopReason, ...(plan.catalog ? { skillsRead: loop.skillsRead } : {}) }
       return await finishExecuted(loop.execution, `the driver/navigator loop stopped (${loop.stopReason}) before any notebook was executed`)
     }
 
