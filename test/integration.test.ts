@@ -132,6 +132,28 @@ describe('a broken GOAL.md fails its own collection, not the run', () => {
   })
 })
 
+describe('a model whose server is down', () => {
+  const project = path.join(ROOT, 'test/.tmp/down-project')
+  afterAll(() => rmSync(project, { recursive: true, force: true }))
+
+  test('fails the run in seconds with one clear line, not a hang', async () => {
+    rmSync(project, { recursive: true, force: true })
+    mkdirSync(path.join(project, 'benchmarks/tutorial'), { recursive: true })
+    writeFileSync(path.join(project, 'vitest.config.ts'), [
+      `import { defineConfig } from 'vitest/config'`,
+      `import { modelProjects, skilldelta } from ${JSON.stringify(path.join(ROOT, 'src/plugin.ts'))}`,
+      `export default defineConfig({ plugins: [skilldelta()], test: { projects: modelProjects() } })`,
+    ].join('\n'))
+    writeFileSync(path.join(project, 'models.yaml'), 'models:\n  - { name: ministral-14b, provider: ollama, host: "http://127.0.0.1:9", model: "ministral-3:14b-cloud" }\n')
+    writeFileSync(path.join(project, 'benchmarks/tutorial/a.GOAL.md'), '# Goal: anything\n')
+    const started = Date.now()
+    const result = await execa('node', [VITEST, 'run', '--project', 'ministral-14b'], { cwd: project, reject: false, timeout: 60_000, env: { CI: 'true' } })
+    expect(result.exitCode).toBe(1)
+    expect(Date.now() - started).toBeLessThan(30_000)
+    expect(result.stdout + result.stderr).toMatch(/ministral-14b: Ollama is not reachable at http:\/\/127\.0\.0\.1:9 .*start it with "ollama serve"/)
+  })
+})
+
 describe('skilldelta compile', () => {
   const bin = path.join(ROOT, 'bin/skilldelta.mjs')
 

@@ -93,7 +93,7 @@ export async function driverNavigatorLoop(context: LoopContext): Promise<LoopRes
     const reply = await context.call(role, messages, tools)
     result.tokensIn += reply.tokensIn ?? 0
     result.tokensOut += reply.tokensOut ?? 0
-    await log({ role, model: reply.reportedModel, tokensIn: reply.tokensIn, tokensOut: reply.tokensOut, content: reply.content, toolCalls: reply.toolCalls })
+    await log({ role, model: reply.reportedModel, tokensIn: reply.tokensIn, tokensOut: reply.tokensOut, latencyMs: Math.round(reply.latencyMs), content: reply.content, toolCalls: reply.toolCalls })
     return reply
   }
 
