@@ -1,4 +1,5 @@
 import { defineConfig } from 'vitest/config'
+import { AblationReporter } from './reporters/ablation.ts'
 import { ProgressReporter } from './reporters/progress.ts'
 import { modelProjects, skilldelta, type SkilldeltaOptions } from './src/plugin.ts'
 
@@ -14,6 +15,6 @@ export default defineConfig({
   plugins: [skilldelta(options)],
   test: {
     projects: modelProjects(options),
-    reporters: ['default', new ProgressReporter()],
+    reporters: ['default', new ProgressReporter(), new AblationReporter()],
   },
 })

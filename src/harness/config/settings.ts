@@ -88,9 +88,11 @@ export function resolveSettings(options: SkilldeltaOptions, root: string, env = 
   const parsed = SkilldeltaOptionsSchema.parse(options)
   const epochs = env.SKILLDELTA_EPOCHS ? z.coerce.number().int().min(1).parse(env.SKILLDELTA_EPOCHS) : parsed.epochs
   const sandbox = env.SKILLDELTA_SANDBOX ? ExecutionSettingsSchema.shape.sandbox.parse(env.SKILLDELTA_SANDBOX) : parsed.execution.sandbox
+  // Vitest may evaluate the config more than once in a run: the first id generated must stick
+  const runId = env.SKILLDELTA_RUN_ID || (env.SKILLDELTA_RUN_ID = newRunId())
   return {
     root,
-    runId: env.SKILLDELTA_RUN_ID ?? newRunId(),
+    runId,
     conditions: parsed.conditions.map((c) => (typeof c === 'string' ? builtin(c) : c)),
     epochs,
     resultsDir: path.resolve(root, parsed.resultsDir),

@@ -3,11 +3,12 @@
  * (condition, sample) cell: it runs the trial once in beforeAll, then each check test
  * reads the shared outcome and writes its verdict into the trial record.
  */
-import { beforeAll, describe, inject, type RunnerTestCase, type TestContext } from 'vitest'
+import { afterAll, beforeAll, describe, inject, type RunnerTestCase, type TestContext } from 'vitest'
 import { selectSignal, type SignalSubject } from '../analysis/select.ts'
 import type { ModelSpec } from '../config/models.ts'
 import type { Condition, RunSettings } from '../config/settings.ts'
 import type { Goal, SignalSelector } from '../goal/schema.ts'
+import { appendRecord } from '../store/records.ts'
 import { runTrial, type TrialOutcome } from '../trial/run.ts'
 import type { ExecutionSubject } from '../../matchers/toExecute.ts'
 import type { JudgeVerdict } from '../../matchers/toScoreAtLeast.ts'
@@ -93,6 +94,11 @@ export class Trial {
     return skip('no judge model configured: judge scoring is not available in this version') as never
   }
 
+  /** The cell is over (all its checks ran): append the complete record to the run's JSONL store. */
+  async close(): Promise<void> {
+    if (this.outcome && this.outcome.record.status !== 'pending') await appendRecord(settings().resultsDir, this.outcome.record)
+  }
+
   /** Run one check's assertion and write its verdict and measured values into the trial record. */
   async check(task: Readonly<RunnerTestCase>, name: string, assertion: () => unknown): Promise<void> {
     const record = this.outcome?.record
@@ -128,5 +134,6 @@ export function useTrial(goal: Goal, conditionName: string, sample: number): Tri
   const { execution } = settings()
   const budgetMs = (model().timeout_seconds + goal.timeoutSeconds + execution.startupTimeoutSeconds + 120) * 1000
   beforeAll(() => trial.run(), budgetMs)
+  afterAll(() => trial.close())
   return trial
 }

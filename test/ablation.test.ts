@@ -1,0 +1,92 @@
+import { appendFileSync, readFileSync } from 'node:fs'
+import path from 'node:path'
+import { execa } from 'execa'
+import { describe, expect, test } from 'vitest'
+import { buildAblation, formatMarkdown, objectiveScore } from '../src/harness/report/ablation.ts'
+import { appendRecord, readRecords, recordsFile } from '../src/harness/store/records.ts'
+import type { TrialRecord } from '../src/harness/trial/record.ts'
+import { ROOT, tempDir } from './helpers.ts'
+
+const dir = tempDir('sd-ablation-')
+
+function record(model: string, condition: string, goal: string, status: TrialRecord['status'], checks: Record<string, 'pass' | 'fail' | 'skip'>, sample = 0): TrialRecord {
+  return {
+    schema: 'skilldelta.trial/1',
+    runId: 'r1',
+    goal: { id: goal, hash: 'h', file: `benchmarks/${goal}.GOAL.md`, tier: 'tutorial' },
+    model: { name: model, provider: 'fixture', requested: model, reported: model, params: 14e9 },
+    condition,
+    sample,
+    status,
+    checks: Object.fromEntries(Object.entries(checks).map(([name, s]) => [name, { status: s, at: 't' }])),
+    artifacts: { dir: 'x' },
+    startedAt: 't',
+  }
+}
+
+describe('trial scores', () => {
+  test('a share of objective checks, or a status; the judge check never counts here', () => {
+    expect(objectiveScore(record('m', 'c', 'g', 'ok', { executes: 'pass', 'psd_peak[0]': 'fail', judge_score: 'skip' }))).toBe(0.5)
+    expect(objectiveScore(record('m', 'c', 'g', 'execution_failed', { executes: 'fail', 'psd_peak[0]': 'fail' }))).toBe(0)
+    expect(objectiveScore(record('m', 'c', 'g', 'generation_failed', { executes: 'fail' }))).toBe('failed')
+    expect(objectiveScore(record('m', 'c', 'g', 'infra_error', {}))).toBe('infra')
+  })
+})
+
+describe('the ablation table', () => {
+  // model m: zero_shot scores g1 0.5, g2 0 (failed generation); with_skills g1 1.0, g2 0.5 (two samples: 1 and 0)
+  const records = [
+    record('m', 'zero_shot', 'g1', 'ok', { executes: 'pass', psd: 'fail' }),
+    record('m', 'zero_shot', 'g2', 'generation_failed', { executes: 'fail' }),
+    record('m', 'with_skills', 'g1', 'ok', { executes: 'pass', psd: 'pass' }),
+    record('m', 'with_skills', 'g2', 'ok', { executes: 'pass' }, 0),
+    record('m', 'with_skills', 'g2', 'execution_failed', { executes: 'fail' }, 1),
+    record('m', 'with_skills', 'g3', 'infra_error', {}),
+  ]
+
+  test('known answers: means under both conventions, success rate, paired Δ', () => {
+    const { rows } = buildAblation(records)
+    const [base, skills] = rows
+    expect(base).toMatchObject({ condition: 'zero_shot', goals: 2, trials: 2, successRate: 0.5, meanFailuresZero: 0.25, meanSuccesses: 0.5 })
+    expect(skills).toMatchObject({ condition: 'with_skills', goals: 3, trials: 4, infra: 1, successRate: 1, meanSuccesses: 0.75, meanFailuresZero: 0.75 })
+    // failures as 0: g1 1.0−0.5, g2 0.5−0 → Δ = 0.5; g3 has only an infra failure: unpaired
+    expect(skills?.delta).toMatchObject({ delta: 0.5, n: 2, unpaired: 1 })
+    // successes only: g2 has no success at zero_shot → only g1 pairs: Δ = 0.5
+    expect(skills?.deltaSuccesses).toMatchObject({ delta: 0.5, n: 1 })
+  })
+
+  test('Markdown for job summaries and PRs', () => {
+    const markdown = formatMarkdown(buildAblation(records))
+    expect(markdown).toContain('| Model | Params | Condition | Goals | Success | Mean (fail=0) | Mean (successes) | Δ vs zero_shot [95% CI] | MDE |')
+    expect(markdown).toContain('| m | 14B | zero_shot | 2 | 50% | 0.25 | 0.50 | (baseline) |  |')
+    expect(markdown).toMatch(/\| m \| 14B \| with_skills \| 3 \| 100% \| 0\.75 \| 0\.75 \| \+0\.50 \[/)
+  })
+})
+
+describe('the results store', () => {
+  test('concurrent appends never interleave; a torn last line is skipped', async () => {
+    const results = path.join(dir, 'results')
+    await Promise.all(Array.from({ length: 40 }, (_, i) => appendRecord(results, { ...record('m', 'zero_shot', `g${i}`, 'ok', { executes: 'pass' }), runId: 'run' })))
+    const file = recordsFile(results, 'run')
+    appendFileSync(file, '{"schema":"skilldelta.trial/1","runId":"run","goal":{"id"') // a write cut short
+    const read = await readRecords(file)
+    expect(read).toHaveLength(40)
+    expect(new Set(read.map((r) => r.goal.id)).size).toBe(40)
+    expect(readFileSync(file, 'utf8').trim().split('\n')).toHaveLength(41)
+  })
+})
+
+describe('one run, one id', () => {
+  test('two model projects in one invocation share a run id and one records.jsonl; the reporter prints Δ', async () => {
+    const result = await execa('node', [path.join(ROOT, 'node_modules/vitest/vitest.mjs'), 'run', '--project', 'fixture-oracle', '--project', 'fixture-broken', 'benchmarks/abstract', '-t', 'zero_shot'], {
+      cwd: ROOT,
+      reject: false,
+      env: { SKILLDELTA_RUN_ID: '', CI: 'true' },
+    })
+    const runId = /skill Δ — run (\S+)/.exec(result.stdout)?.[1]
+    expect(runId).toBeTruthy()
+    const records = await readRecords(recordsFile(path.join(ROOT, 'results'), runId!))
+    expect(records.map((r) => r.model.name).sort()).toEqual(['fixture-broken', 'fixture-oracle'])
+    expect(result.stdout).toMatch(/fixture-oracle\s+—\s+zero_shot\s+1\s+100%/)
+  })
+})
