@@ -1,10 +1,13 @@
 import { mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs'
+import { writeFile } from 'node:fs/promises'
 import path from 'node:path'
 import { parseArgs } from 'node:util'
 import { RUNTIME_MODULE } from './harness/config/paths.ts'
 import { ExecutionSettingsSchema, newRunId } from './harness/config/settings.ts'
 import { compileGoal } from './harness/goal/compile.ts'
 import { executeNotebook } from './harness/notebook/execute.ts'
+import { baselineFrom, DEFAULT_MARGIN, formatGate, gate, readBaseline, writeBaseline } from './harness/report/gate.ts'
+import { readRecords, recordsFile } from './harness/store/records.ts'
 import { formatSummary, readRunRecords, summariseRecords } from './harness/trial/summary.ts'
 import { assessExecution } from './matchers/toExecute.ts'
 
@@ -15,6 +18,11 @@ Usage:
       Run the benchmark matrix (e.g. --project smollm2-135m -t zero_shot) and print a summary of the
       trial records. Exits 0 when the run completed — failed checks are results, not errors — and 1
       when it could not (collection errors, unhandled errors, infra_error trials).
+  skilldelta baseline update --run <run id> [--results results] [--out results/baseline.json]
+      Make the committed baseline from a run's records.
+  skilldelta gate --run <run id> [--results results] [--baseline results/baseline.json] [--margin 0.1]
+      Compare a run with the baseline, paired by (model, condition, goal). Exit 1 on a regression
+      (the whole 95% CI of new − baseline below −margin); drops within the noise are reported.
   skilldelta compile <GOAL.md> [--out <file.test.ts | dir>]
       Print (or write) the Vitest test module a GOAL.md compiles to.
   skilldelta execute <notebook.ipynb> [--dir <trial dir>] [--timeout <s>] [--sandbox auto|bwrap|none]
@@ -86,14 +94,56 @@ async function runBenchmarks(args: string[]): Promise<number> {
   return problems.length ? 1 : 0
 }
 
+async function baselineOrGate(command: 'baseline' | 'gate', values: { run?: string | undefined; results?: string | undefined; out?: string | undefined; baseline?: string | undefined; margin?: string | undefined }): Promise<number> {
+  if (!values.run) {
+    console.error(`skilldelta ${command}: --run <run id> is required (the directory name under results/)`)
+    return 2
+  }
+  const results = path.resolve(values.results ?? 'results')
+  const records = await readRecords(recordsFile(results, values.run))
+  if (records.length === 0) {
+    console.error(`skilldelta ${command}: no records in ${recordsFile(results, values.run)}`)
+    return 2
+  }
+  const baselineFile = path.resolve(values.baseline ?? values.out ?? path.join(results, 'baseline.json'))
+  if (command === 'baseline') {
+    await writeBaseline(baselineFile, baselineFrom(records, values.run))
+    console.log(`wrote ${path.relative(process.cwd(), baselineFile)} from ${records.length} trials of run ${values.run}`)
+    return 0
+  }
+  const margin = values.margin === undefined ? DEFAULT_MARGIN : Number(values.margin)
+  if (!Number.isFinite(margin) || margin < 0) {
+    console.error(`skilldelta gate: --margin must be a non-negative number (got "${values.margin}")`)
+    return 2
+  }
+  const { rows, regressions } = gate(records, await readBaseline(baselineFile), margin)
+  const table = formatGate(rows, margin)
+  await writeFile(path.join(results, values.run, 'gate.md'), `${table}\n`)
+  console.log(table)
+  for (const r of regressions) console.error(`REGRESSION ${r.model} / ${r.condition}: ${r.reason}`)
+  return regressions.length ? 1 : 0
+}
+
 async function main(argv: string[]): Promise<number> {
   if (argv[0] === 'run') return runBenchmarks(argv.slice(1))
   const { positionals, values } = parseArgs({
     args: argv,
     allowPositionals: true,
-    options: { out: { type: 'string' }, dir: { type: 'string' }, timeout: { type: 'string' }, sandbox: { type: 'string' }, help: { type: 'boolean', short: 'h' } },
+    options: {
+      out: { type: 'string' },
+      dir: { type: 'string' },
+      timeout: { type: 'string' },
+      sandbox: { type: 'string' },
+      run: { type: 'string' },
+      results: { type: 'string' },
+      baseline: { type: 'string' },
+      margin: { type: 'string' },
+      help: { type: 'boolean', short: 'h' },
+    },
   })
   const [command, file] = positionals
+  if (command === 'gate') return baselineOrGate('gate', values)
+  if (command === 'baseline' && file === 'update') return baselineOrGate('baseline', values)
   if (values.help || !command) {
     console.log(USAGE)
     return command ? 0 : 2

@@ -1,4 +1,4 @@
-import { appendFileSync, readFileSync } from 'node:fs'
+import { appendFileSync, readFileSync, rmSync } from 'node:fs'
 import path from 'node:path'
 import { execa } from 'execa'
 import { describe, expect, test } from 'vitest'
@@ -86,6 +86,7 @@ describe('one run, one id', () => {
     const runId = /skill Δ — run (\S+)/.exec(result.stdout)?.[1]
     expect(runId).toBeTruthy()
     const records = await readRecords(recordsFile(path.join(ROOT, 'results'), runId!))
+    rmSync(path.join(ROOT, 'results', runId!), { recursive: true, force: true })
     expect(records.map((r) => r.model.name).sort()).toEqual(['fixture-broken', 'fixture-oracle'])
     expect(result.stdout).toMatch(/fixture-oracle\s+—\s+zero_shot\s+1\s+100%/)
   })
