@@ -1,7 +1,8 @@
 import { writeFile } from 'node:fs/promises'
 import path from 'node:path'
 import type { Reporter, Vitest } from 'vitest/node'
-import { buildAblation, formatMarkdown, formatTerminal } from '../src/harness/report/ablation.ts'
+import { buildAblation, formatMarkdown, formatTerminal, perGoalMarkdown } from '../src/harness/report/ablation.ts'
+import { drawDeltaChart } from '../src/harness/report/chart.ts'
 import '../src/harness/runtime/provided.ts'
 import { readRecords, recordsFile } from '../src/harness/store/records.ts'
 
@@ -24,8 +25,11 @@ export class AblationReporter implements Reporter {
     if (records.length === 0) return
     const ablation = buildAblation(records)
     this.vitest?.logger.log(`\nskill Δ — run ${settings.runId} (${records.length} trials)\n\n${formatTerminal(ablation)}\n`)
-    await writeFile(path.join(path.dirname(file), 'ablation.md'), `${formatMarkdown(ablation)}\n`)
-    await writeFile(path.join(path.dirname(file), 'ablation.json'), `${JSON.stringify(ablation, null, 2)}\n`)
+    const dir = path.dirname(file)
+    await writeFile(path.join(dir, 'ablation.md'), `${formatMarkdown(ablation)}\n\n## Per goal (mean score, failures as 0)\n\n${perGoalMarkdown(records)}\n`)
+    await writeFile(path.join(dir, 'ablation.json'), `${JSON.stringify(ablation, null, 2)}\n`)
+    const chart = await drawDeltaChart(path.join(dir, 'ablation.json'), path.join(dir, 'ablation.png'))
+    if (chart) this.vitest?.logger.log(`chart: ${path.relative(process.cwd(), chart)}`)
   }
 }
 

@@ -1,8 +1,9 @@
-import { appendFileSync, readFileSync, rmSync } from 'node:fs'
+import { appendFileSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import path from 'node:path'
 import { execa } from 'execa'
 import { describe, expect, test } from 'vitest'
-import { buildAblation, formatMarkdown, objectiveScore } from '../src/harness/report/ablation.ts'
+import { buildAblation, formatMarkdown, objectiveScore, perGoalMarkdown } from '../src/harness/report/ablation.ts'
+import { drawDeltaChart } from '../src/harness/report/chart.ts'
 import { appendRecord, readRecords, recordsFile } from '../src/harness/store/records.ts'
 import type { TrialRecord } from '../src/harness/trial/record.ts'
 import { ROOT, tempDir } from './helpers.ts'
@@ -53,6 +54,22 @@ describe('the ablation table', () => {
     expect(skills?.delta).toMatchObject({ delta: 0.5, n: 2, unpaired: 1 })
     // successes only: g2 has no success at zero_shot → only g1 pairs: Δ = 0.5
     expect(skills?.deltaSuccesses).toMatchObject({ delta: 0.5, n: 1 })
+  })
+
+  test('the per-goal table shows where Δ comes from', () => {
+    const table = perGoalMarkdown(records)
+    expect(table).toContain('| Goal | m · with_skills | m · zero_shot |')
+    expect(table).toContain('| g1 | 1.00 | 0.50 |')
+    expect(table).toContain('| g2 | 0.50 | 0.00 |')
+    expect(table).toContain('| g3 | — | — |') // only an infra failure: no score, no zero
+  })
+
+  test('the Δ chart is drawn from ablation.json', async () => {
+    const json = path.join(dir, 'ablation.json')
+    writeFileSync(json, JSON.stringify(buildAblation(records)))
+    const png = await drawDeltaChart(json, path.join(dir, 'ablation.png'))
+    expect(png).toBe(path.join(dir, 'ablation.png'))
+    expect(readFileSync(png!).subarray(1, 4).toString()).toBe('PNG')
   })
 
   test('Markdown for job summaries and PRs', () => {

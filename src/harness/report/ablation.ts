@@ -127,3 +127,14 @@ export function formatMarkdown(ablation: Ablation): string {
     `Score: ${ablation.metric}. Δ is paired by goal (samples averaged within a goal), failures counted as 0, with a 95% bootstrap CI over goals; MDE at α = 0.05, power 0.8. Infrastructure failures are excluded.`,
   ].join('\n')
 }
+
+/** Per-goal means (failures as 0) for every model × condition: where the Δ comes from. */
+export function perGoalMarkdown(records: TrialRecord[], score: (r: TrialRecord) => TrialScore = objectiveScore): string {
+  const columns = [...new Set(records.map((r) => `${r.model.name} · ${r.condition}`))].sort()
+  const goals = [...new Set(records.map((r) => r.goal.id))].sort()
+  const cell = (goal: string, column: string) => {
+    const samples = records.filter((r) => r.goal.id === goal && `${r.model.name} · ${r.condition}` === column).map(score)
+    return fixed(cellMean(samples, 'failures_as_zero'))
+  }
+  return [`| Goal | ${columns.join(' | ')} |`, `|---|${columns.map(() => '---').join('|')}|`, ...goals.map((g) => `| ${g} | ${columns.map((c) => cell(g, c)).join(' | ')} |`)].join('\n')
+}
