@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import { execa } from 'execa'
@@ -60,4 +60,28 @@ export function printed(executedNotebook: string | null): string {
     .filter((o) => o.output_type === 'stream')
     .map((o) => (Array.isArray(o.text) ? o.text.join('') : (o.text ?? '')))
     .join('')
+}
+
+/**
+ * A throwaway skilldelta project under test/.tmp (so it resolves this repo's node_modules): a
+ * vitest.config.ts using the plugin with `options`, a models.yaml, and any other files.
+ */
+export function scratchProject(name: string, options: string, files: Record<string, string>): string {
+  const dir = path.join(ROOT, 'test/.tmp', name)
+  rmSync(dir, { recursive: true, force: true })
+  const all: Record<string, string> = {
+    'vitest.config.ts': [
+      `import { defineConfig } from 'vitest/config'`,
+      `import { modelProjects, skilldelta } from ${JSON.stringify(path.join(ROOT, 'src/plugin.ts'))}`,
+      `const options = ${options}`,
+      `export default defineConfig({ plugins: [skilldelta(options)], test: { projects: modelProjects(options), maxWorkers: 1 } })`,
+    ].join('\n'),
+    ...files,
+  }
+  for (const [file, text] of Object.entries(all)) {
+    mkdirSync(path.dirname(path.join(dir, file)), { recursive: true })
+    writeFileSync(path.join(dir, file), text)
+  }
+  afterAll(() => rmSync(dir, { recursive: true, force: true }))
+  return dir
 }

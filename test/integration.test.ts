@@ -3,7 +3,7 @@ import path from 'node:path'
 import { execa } from 'execa'
 import { afterAll, describe, expect, test } from 'vitest'
 import { TrialRecordSchema, type TrialRecord } from '../src/harness/trial/record.ts'
-import { ROOT } from './helpers.ts'
+import { ROOT, scratchProject } from './helpers.ts'
 
 const VITEST = path.join(ROOT, 'node_modules/vitest/vitest.mjs')
 
@@ -103,22 +103,13 @@ describe('GOAL.md → vitest run → fixture model → real TVB → matchers →
 })
 
 describe('a broken GOAL.md fails its own collection, not the run', () => {
-  const project = path.join(ROOT, 'test/.tmp/collection-project')
-  afterAll(() => rmSync(project, { recursive: true, force: true }))
-
   test('the error names file, line and field; the good goal next to it still runs', async () => {
-    rmSync(project, { recursive: true, force: true })
-    mkdirSync(path.join(project, 'benchmarks/tutorial'), { recursive: true })
-    writeFileSync(path.join(project, 'vitest.config.ts'), [
-      `import { defineConfig } from 'vitest/config'`,
-      `import { modelProjects, skilldelta } from ${JSON.stringify(path.join(ROOT, 'src/plugin.ts'))}`,
-      `const options = { conditions: ['zero_shot' as const] }`,
-      `export default defineConfig({ plugins: [skilldelta(options)], test: { projects: modelProjects(options) } })`,
-    ].join('\n'))
-    writeFileSync(path.join(project, 'models.yaml'), 'models:\n  - { name: tiny, provider: fixture, model: t/tiny, script: script.yaml }\n')
-    writeFileSync(path.join(project, 'script.yaml'), 'replies:\n  - text: "```python\\n# %%\\nx = 41 + 1\\nprint(x)\\n```"\n')
-    writeFileSync(path.join(project, 'benchmarks/tutorial/good.GOAL.md'), '---\nchecks:\n  executes: true\n---\n# Goal: Add numbers\n')
-    writeFileSync(path.join(project, 'benchmarks/tutorial/bad.GOAL.md'), '---\nchecks:\n  executes: true\n  psd_peak:\n    band: [12, 8]\n---\n# Goal: Broken\n')
+    const project = scratchProject('collection-project', `{ conditions: ['zero_shot' as const] }`, {
+      'models.yaml': 'models:\n  - { name: tiny, provider: fixture, model: t/tiny, script: script.yaml }\n',
+      'script.yaml': 'replies:\n  - text: "```python\\n# %%\\nx = 41 + 1\\nprint(x)\\n```"\n',
+      'benchmarks/tutorial/good.GOAL.md': '---\nchecks:\n  executes: true\n---\n# Goal: Add numbers\n',
+      'benchmarks/tutorial/bad.GOAL.md': '---\nchecks:\n  executes: true\n  psd_peak:\n    band: [12, 8]\n---\n# Goal: Broken\n',
+    })
 
     const { report, stdout } = await vitestRun(['--project', 'tiny', `--reporter=${path.join(ROOT, 'reporters/progress.ts')}`], newRunId('collect'), project)
     const bad = report.testResults.find((r) => r.name.endsWith('bad.GOAL.md'))
@@ -133,19 +124,11 @@ describe('a broken GOAL.md fails its own collection, not the run', () => {
 })
 
 describe('a model whose server is down', () => {
-  const project = path.join(ROOT, 'test/.tmp/down-project')
-  afterAll(() => rmSync(project, { recursive: true, force: true }))
-
   test('fails the run in seconds with one clear line, not a hang', async () => {
-    rmSync(project, { recursive: true, force: true })
-    mkdirSync(path.join(project, 'benchmarks/tutorial'), { recursive: true })
-    writeFileSync(path.join(project, 'vitest.config.ts'), [
-      `import { defineConfig } from 'vitest/config'`,
-      `import { modelProjects, skilldelta } from ${JSON.stringify(path.join(ROOT, 'src/plugin.ts'))}`,
-      `export default defineConfig({ plugins: [skilldelta()], test: { projects: modelProjects() } })`,
-    ].join('\n'))
-    writeFileSync(path.join(project, 'models.yaml'), 'models:\n  - { name: ministral-14b, provider: ollama, host: "http://127.0.0.1:9", model: "ministral-3:14b-cloud" }\n')
-    writeFileSync(path.join(project, 'benchmarks/tutorial/a.GOAL.md'), '# Goal: anything\n')
+    const project = scratchProject('down-project', '{}', {
+      'models.yaml': 'models:\n  - { name: ministral-14b, provider: ollama, host: "http://127.0.0.1:9", model: "ministral-3:14b-cloud" }\n',
+      'benchmarks/tutorial/a.GOAL.md': '# Goal: anything\n',
+    })
     const started = Date.now()
     const result = await execa('node', [VITEST, 'run', '--project', 'ministral-14b'], { cwd: project, reject: false, timeout: 60_000, env: { CI: 'true' } })
     expect(result.exitCode).toBe(1)

@@ -24,6 +24,12 @@ const GenerationOptionsSchema = z
   })
   .strict()
 
+/** The NAME of the variable holding a key: keys never live in models.yaml. */
+const apiKeyEnv = z
+  .string()
+  .regex(/^[A-Z_][A-Z0-9_]*$/, 'the NAME of an environment variable holding the key, not the key itself')
+  .optional()
+
 const common = {
   name: z
     .string()
@@ -47,10 +53,7 @@ export const ModelSpecSchema = z.discriminatedUnion('provider', [
       ...common,
       provider: z.literal('openai'),
       base_url: z.url(),
-      api_key_env: z
-        .string()
-        .regex(/^[A-Z_][A-Z0-9_]*$/, 'the NAME of an environment variable holding the key, not the key itself')
-        .optional(),
+      api_key_env: apiKeyEnv,
     })
     .strict(),
   z
@@ -59,10 +62,7 @@ export const ModelSpecSchema = z.discriminatedUnion('provider', [
       provider: z.literal('ollama'),
       /** Ollama server; hosted models (e.g. "ministral-3:14b-cloud") go through the local server too. */
       host: z.url().default('http://127.0.0.1:11434'),
-      api_key_env: z
-        .string()
-        .regex(/^[A-Z_][A-Z0-9_]*$/, 'the NAME of an environment variable holding the key, not the key itself')
-        .optional(),
+      api_key_env: apiKeyEnv,
     })
     .strict(),
   z
