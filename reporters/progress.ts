@@ -16,7 +16,8 @@ export class ProgressReporter implements Reporter {
   private readonly pending = new Map<TestSuite | TestModule, number>()
 
   onInit(vitest: Vitest): void {
-    this.vitest = vitest
+    // replaying merged shard reports is not progress: stay quiet
+    if (!vitest.config.mergeReports) this.vitest = vitest
     this.started = Date.now()
   }
 

@@ -148,4 +148,18 @@ if (process.argv.includes('--embedded')) {
   } else done.push('embedded model ✓')
 }
 
+// 6. with --lint-tools: actionlint for the workflow tests (built from the Go module proxy)
+const ACTIONLINT = 'v1.7.7'
+if (process.argv.includes('--lint-tools')) {
+  const bin = path.join(root, '.cache', 'tools', 'bin')
+  const stamp = path.join(bin, '.actionlint-version')
+  if (readStamp(stamp) === ACTIONLINT && existsSync(path.join(bin, 'actionlint'))) done.push('actionlint ✓')
+  else if (spawnSync('go', ['version'], { stdio: 'ignore' }).status === 0) {
+    console.log(`setup: building actionlint ${ACTIONLINT} (go install)…`)
+    run('go', ['install', `github.com/rhysd/actionlint/cmd/actionlint@${ACTIONLINT}`], { env: { ...process.env, GOBIN: bin } })
+    writeFileSync(stamp, ACTIONLINT)
+    done.push('actionlint installed')
+  } else done.push('actionlint MISSING (no Go toolchain; workflow lint tests will be skipped outside CI)')
+}
+
 console.log(`setup: ${done.join(', ')} (${((Date.now() - started) / 1000).toFixed(1)} s)`)

@@ -108,3 +108,24 @@ describe('one run, one id', () => {
     expect(result.stdout).toMatch(/fixture-oracle\s+—\s+zero_shot\s+1\s+100%/)
   })
 })
+
+describe('sharded runs', () => {
+  test('two shards merged with --merge-reports give the same ablation as one unsharded run', async () => {
+    const vitest = path.join(ROOT, 'node_modules/vitest/vitest.mjs')
+    const reports = path.join(ROOT, 'test/.tmp/blob-reports')
+    const args = ['--project', 'fixture-oracle', '--project', 'fixture-broken', 'benchmarks/abstract']
+    const run = (runId: string, extra: string[]) => execa('node', [vitest, 'run', ...args, ...extra], { cwd: ROOT, reject: false, env: { SKILLDELTA_RUN_ID: runId, CI: 'true' } })
+    const ablation = (runId: string) => JSON.parse(readFileSync(path.join(ROOT, 'results', runId, 'ablation.json'), 'utf8'))
+    try {
+      await run('parity-whole', [])
+      for (const shard of ['1/2', '2/2']) await run('parity-sharded', [`--shard=${shard}`, '--reporter=blob', `--outputFile=${reports}/blob-${shard.replace('/', '-')}.json`])
+      const merged = await execa('node', [vitest, '--merge-reports', reports], { cwd: ROOT, reject: false, env: { SKILLDELTA_RUN_ID: 'parity-sharded', CI: 'true' } })
+      expect(merged.stdout).toContain('skill Δ — run parity-sharded (6 trials)')
+      expect(merged.stdout).not.toContain('/min · ETA') // no progress lines while replaying
+      expect(ablation('parity-sharded').rows).toEqual(ablation('parity-whole').rows)
+    } finally {
+      for (const id of ['parity-whole', 'parity-sharded']) rmSync(path.join(ROOT, 'results', id), { recursive: true, force: true })
+      rmSync(reports, { recursive: true, force: true })
+    }
+  })
+})
