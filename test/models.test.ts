@@ -10,6 +10,11 @@ import { ROOT, tempDir } from './helpers.ts'
 
 const dir = tempDir('sd-models-')
 
+/** A fixture model spec with the schema's defaults; tests override what they exercise. */
+const fixtureSpec = (fields: { model: string; script: string } & Partial<Extract<ModelSpec, { provider: 'fixture' }>>): ModelSpec => ({
+  name: 'fx', provider: 'fixture', protocol: 'openai', context_window: 8192, concurrency: 1, timeout_seconds: 10, generation: {}, ...fields,
+})
+
 describe('models.yaml', () => {
   test('the shipped models.yaml loads: the embedded default, the study lineup and the fixtures', () => {
     const models = loadModels(path.join(ROOT, 'models.yaml'))
@@ -54,9 +59,7 @@ describe('the fixture provider (OpenAI wire protocol on loopback)', () => {
   let server: FixtureServer
   const script = path.join(dir, 'script.yaml')
   const notebook = path.join(dir, 'nb.py')
-  const fixtureModel = (model: string, protocol: 'openai' | 'ollama' = 'openai', timeout_seconds = 10): ModelSpec => ({
-    name: 'fx', provider: 'fixture', protocol, model, script, context_window: 8192, concurrency: 1, timeout_seconds, generation: { temperature: 0 },
-  })
+  const fixtureModel = (model: string): ModelSpec => fixtureSpec({ model, script, generation: { temperature: 0 } })
 
   beforeAll(async () => {
     writeFileSync(notebook, '# %%\nprint("hello")\n')
@@ -136,9 +139,7 @@ describe('finding the notebook in a reply', () => {
 describe('faults: retries, Retry-After, timeouts, broken bodies — over both wire protocols', () => {
   const script = path.join(dir, 'faults.yaml')
   let server: FixtureServer
-  const model = (protocol: 'openai' | 'ollama', timeout_seconds = 10): ModelSpec => ({
-    name: 'faulty', provider: 'fixture', protocol, model: 'fixture/faults', script, context_window: 8192, concurrency: 1, timeout_seconds, generation: {},
-  })
+  const model = (protocol: 'openai' | 'ollama', timeout_seconds = 10): ModelSpec => fixtureSpec({ model: 'fixture/faults', script, protocol, timeout_seconds })
   const ask = (protocol: 'openai' | 'ollama', content: string, retry = {}, timeout = 10) =>
     chat(model(protocol, timeout), [{ role: 'user', content }], { baseUrl: server.url, retry: { baseDelayMs: 20, ...retry } })
 

@@ -5,6 +5,7 @@ import path from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { parse as parseYaml } from 'yaml'
 import { z } from 'zod'
+import { definedOnly, estimateTokens } from '../util/defined.ts'
 
 /**
  * A real HTTP server on loopback that speaks the OpenAI chat-completions wire protocol and
@@ -90,11 +91,7 @@ export function loadFixtureScript(file: string): FixtureReply[] {
     ...(rule.respond_as ? { respondAs: rule.respond_as } : {}),
     ...(rule.fault
       ? {
-          fault: Object.fromEntries(
-            Object.entries({ status: rule.fault.status, retryAfter: rule.fault.retry_after, delayMs: rule.fault.delay_ms, truncate: rule.fault.truncate, remaining: rule.fault.times }).filter(
-              ([, v]) => v !== undefined,
-            ),
-          ) as FixtureFault,
+          fault: definedOnly({ status: rule.fault.status, retryAfter: rule.fault.retry_after, delayMs: rule.fault.delay_ms, truncate: rule.fault.truncate, remaining: rule.fault.times }),
         }
       : {}),
     content:
@@ -140,8 +137,6 @@ export interface FixtureServer {
   close(): Promise<void>
 }
 
-/** Rough token estimate: the fixture has no tokenizer. */
-const estimateTokens = (text: string): number => Math.ceil(text.length / 4)
 
 type Protocol = 'openai' | 'ollama'
 

@@ -1,6 +1,7 @@
 import { Ollama } from 'ollama'
 import type { ModelSpec } from '../config/models.ts'
 import type { Message } from 'ollama'
+import { definedOnly } from '../util/defined.ts'
 import { apiKeyFor, ProviderError, type ChatMessage, type Complete } from './types.ts'
 
 type OllamaSpec = Extract<ModelSpec, { provider: 'ollama' }>
@@ -32,9 +33,7 @@ function toOllamaMessages(messages: ChatMessage[]): Message[] {
 /** Ollama's native /api/chat: local models and hosted ones (e.g. "ministral-3:14b-cloud"). */
 export const completeOllama: Complete<OllamaSpec> = async (model, messages, options) => {
   const { temperature, top_p, max_tokens, seed } = model.generation
-  const ollamaOptions = Object.fromEntries(
-    Object.entries({ temperature, top_p, num_predict: max_tokens, seed, num_ctx: model.context_window }).filter(([, v]) => v !== undefined),
-  )
+  const ollamaOptions = definedOnly({ temperature, top_p, num_predict: max_tokens, seed, num_ctx: model.context_window })
   try {
     const response = await clientFor(model, options).chat({
       model: model.model,

@@ -1,5 +1,6 @@
 import OpenAI from 'openai'
 import type { ModelSpec } from '../config/models.ts'
+import { definedOnly } from '../util/defined.ts'
 import { apiKeyFor, ProviderError, type ChatMessage, type Complete, type ToolCall } from './types.ts'
 
 type OpenAiLike = Extract<ModelSpec, { provider: 'openai' | 'fixture' }>
@@ -42,8 +43,7 @@ function parseArguments(text: string): unknown {
 /** OpenAI-compatible chat completions: OpenAI, vLLM, llama.cpp server, OpenRouter, Ollama's /v1, the fixture server. */
 export const completeOpenAI: Complete<OpenAiLike> = async (model, messages, options) => {
   const client = clientFor(model, options.baseUrl, options.env ?? process.env)
-  // only the options models.yaml sets; the API distinguishes "absent" from null
-  const generation = Object.fromEntries(Object.entries(model.generation).filter(([, value]) => value !== undefined))
+  const generation = definedOnly(model.generation)
   let response: OpenAI.Chat.Completions.ChatCompletion
   try {
     response = await client.chat.completions.create(

@@ -1,3 +1,4 @@
+import { estimateTokens } from '../util/defined.ts'
 import type { Skill } from './load.ts'
 
 /**
@@ -7,8 +8,7 @@ import type { Skill } from './load.ts'
  * clearly relevant skills are offered, in a deterministic order, and the payload is capped.
  */
 
-/** Rough token count for budgeting (about four characters per token for English and code). */
-export const estimateTokens = (text: string): number => Math.ceil(text.length / 4)
+export { estimateTokens }
 
 const STOPWORDS = new Set('a an and are as at be by for from has have in is it its of on or that the this to was were with use using your you'.split(' '))
 
