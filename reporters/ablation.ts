@@ -1,7 +1,7 @@
 import { writeFile } from 'node:fs/promises'
 import path from 'node:path'
 import type { Reporter, Vitest } from 'vitest/node'
-import { buildAblation, formatMarkdown, formatTerminal, perGoalMarkdown } from '../src/harness/report/ablation.ts'
+import { buildReport, formatMarkdown, formatTerminal, perGoalMarkdown } from '../src/harness/report/ablation.ts'
 import { drawDeltaChart } from '../src/harness/report/chart.ts'
 import '../src/harness/runtime/provided.ts'
 import { readRecords, recordsFile } from '../src/harness/store/records.ts'
@@ -23,7 +23,7 @@ export class AblationReporter implements Reporter {
     const file = recordsFile(settings.resultsDir, settings.runId)
     const records = await readRecords(file)
     if (records.length === 0) return
-    const ablation = buildAblation(records)
+    const ablation = buildReport(records)
     this.vitest?.logger.log(`\nskill Δ — run ${settings.runId} (${records.length} trials)\n\n${formatTerminal(ablation)}\n`)
     const dir = path.dirname(file)
     await writeFile(path.join(dir, 'ablation.md'), `${formatMarkdown(ablation)}\n\n## Per goal (mean score, failures as 0)\n\n${perGoalMarkdown(records)}\n`)

@@ -6,6 +6,7 @@ import { RUNTIME_MODULE } from './harness/config/paths.ts'
 import { ExecutionSettingsSchema, newRunId } from './harness/config/settings.ts'
 import { compileGoal } from './harness/goal/compile.ts'
 import { executeNotebook } from './harness/notebook/execute.ts'
+import { METRICS, type MetricName } from './harness/report/ablation.ts'
 import { baselineFrom, DEFAULT_MARGIN, formatGate, gate, readBaseline, writeBaseline } from './harness/report/gate.ts'
 import { readRecords, recordsFile } from './harness/store/records.ts'
 import { formatSummary, readRunRecords, summariseRecords } from './harness/trial/summary.ts'
@@ -18,8 +19,9 @@ Usage:
       Run the benchmark matrix (e.g. --project smollm2-135m -t zero_shot) and print a summary of the
       trial records. Exits 0 when the run completed — failed checks are results, not errors — and 1
       when it could not (collection errors, unhandled errors, infra_error trials).
-  skilldelta baseline update --run <run id> [--results results] [--out results/baseline.json]
-      Make the committed baseline from a run's records.
+  skilldelta baseline update --run <run id> [--results results] [--out results/baseline.json] [--metric objective|judge]
+      Make the committed baseline from a run's records, scored by objective checks (default) or by
+      the judge's mean; the gate scores new runs with the baseline's metric.
   skilldelta gate --run <run id> [--results results] [--baseline results/baseline.json] [--margin 0.1]
       Compare a run with the baseline, paired by (model, condition, goal). Exit 1 on a regression
       (the whole 95% CI of new − baseline below −margin); drops within the noise are reported.
@@ -94,7 +96,10 @@ async function runBenchmarks(args: string[]): Promise<number> {
   return problems.length ? 1 : 0
 }
 
-async function baselineOrGate(command: 'baseline' | 'gate', values: { run?: string | undefined; results?: string | undefined; out?: string | undefined; baseline?: string | undefined; margin?: string | undefined }): Promise<number> {
+async function baselineOrGate(
+  command: 'baseline' | 'gate',
+  values: { run?: string | undefined; results?: string | undefined; out?: string | undefined; baseline?: string | undefined; margin?: string | undefined; metric?: string | undefined },
+): Promise<number> {
   if (!values.run) {
     console.error(`skilldelta ${command}: --run <run id> is required (the directory name under results/)`)
     return 2
@@ -107,7 +112,12 @@ async function baselineOrGate(command: 'baseline' | 'gate', values: { run?: stri
   }
   const baselineFile = path.resolve(values.baseline ?? values.out ?? path.join(results, 'baseline.json'))
   if (command === 'baseline') {
-    await writeBaseline(baselineFile, baselineFrom(records, values.run))
+    const metric = values.metric ?? 'objective'
+    if (!(metric in METRICS)) {
+      console.error(`skilldelta baseline update: --metric must be one of ${Object.keys(METRICS).join(', ')} (got "${metric}")`)
+      return 2
+    }
+    await writeBaseline(baselineFile, baselineFrom(records, values.run, metric as MetricName))
     console.log(`wrote ${path.relative(process.cwd(), baselineFile)} from ${records.length} trials of run ${values.run}`)
     return 0
   }
@@ -138,6 +148,7 @@ async function main(argv: string[]): Promise<number> {
       results: { type: 'string' },
       baseline: { type: 'string' },
       margin: { type: 'string' },
+      metric: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
   })

@@ -1,10 +1,12 @@
 import path from 'node:path'
 import type { Plugin } from 'vite'
 import type { TestProjectInlineConfiguration } from 'vitest/config'
-import { loadModels } from './harness/config/models.ts'
+import { loadModelsFile } from './harness/config/models.ts'
+import { resolveJudge } from './harness/judge/index.ts'
 import { PACKAGE_ROOT, RUNTIME_MODULE } from './harness/config/paths.ts'
 import { resolveSettings, SkilldeltaOptionsSchema, type SkilldeltaOptions } from './harness/config/settings.ts'
 import { compileGoal } from './harness/goal/compile.ts'
+import { MatrixSequencer } from './harness/runtime/sequencer.ts'
 
 const GOAL_FILE = /\.GOAL\.md$/i
 const HARNESS_DIRS = ['src/harness/runtime', 'src/matchers'].map((dir) => path.join(PACKAGE_ROOT, dir))
@@ -27,6 +29,8 @@ export function skilldelta(options: SkilldeltaOptions = {}): Plugin {
         setupFiles: [path.join(PACKAGE_ROOT, 'src/matchers/index.ts')],
         globalSetup: [path.join(PACKAGE_ROOT, 'src/harness/runtime/global-setup.ts')],
         provide: { 'skilldelta:settings': settings },
+        // the same GOAL.md runs once per model: shard by (project, file), not by file alone
+        sequence: { sequencer: MatrixSequencer },
         testTimeout: 300_000,
         hookTimeout: 3_600_000,
         // Point failures at the GOAL.md line, not at harness internals (SKILLDELTA_DEBUG=1 keeps them).
@@ -44,10 +48,11 @@ export function skilldelta(options: SkilldeltaOptions = {}): Plugin {
 
 /** One Vitest project per model in models.yaml: `vitest run --project <name>`. */
 export function modelProjects(options: SkilldeltaOptions = {}): TestProjectInlineConfiguration[] {
-  const { models } = SkilldeltaOptionsSchema.parse(options)
-  return loadModels(path.resolve(process.cwd(), models)).map((model) => ({
+  const file = loadModelsFile(path.resolve(process.cwd(), SkilldeltaOptionsSchema.parse(options).models))
+  const judge = resolveJudge(file)
+  return file.models.map((model) => ({
     extends: true,
-    test: { name: model.name, provide: { 'skilldelta:model': model } },
+    test: { name: model.name, provide: { 'skilldelta:model': model, ...(judge ? { 'skilldelta:judge': judge } : {}) } },
   }))
 }
 

@@ -2,8 +2,10 @@ import { appendFileSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import path from 'node:path'
 import { execa } from 'execa'
 import { describe, expect, test } from 'vitest'
-import { buildAblation, formatMarkdown, objectiveScore, perGoalMarkdown } from '../src/harness/report/ablation.ts'
+import type { TestSpecification, Vitest } from 'vitest/node'
+import { buildAblation, buildReport, formatMarkdown, objectiveScore, perGoalMarkdown } from '../src/harness/report/ablation.ts'
 import { drawDeltaChart } from '../src/harness/report/chart.ts'
+import { MatrixSequencer } from '../src/harness/runtime/sequencer.ts'
 import { appendRecord, readRecords, recordsFile } from '../src/harness/store/records.ts'
 import type { TrialRecord } from '../src/harness/trial/record.ts'
 import { ROOT, tempDir } from './helpers.ts'
@@ -20,6 +22,9 @@ function record(model: string, condition: string, goal: string, status: TrialRec
     sample,
     status,
     checks: Object.fromEntries(Object.entries(checks).map(([name, s]) => [name, { status: s, at: 't' }])),
+    ...(status === 'ok' || status === 'execution_failed'
+      ? { execution: { status: status === 'ok' ? 'ok' : 'cell_error', isolated: true, wallMs: 1, cellsRun: 1, codeCells: 1, firstError: null } }
+      : {}),
     artifacts: { dir: 'x' },
     startedAt: 't',
   }
@@ -74,9 +79,75 @@ describe('the ablation table', () => {
 
   test('Markdown for job summaries and PRs', () => {
     const markdown = formatMarkdown(buildAblation(records))
-    expect(markdown).toContain('| Model | Params | Condition | Goals | Success | Mean (fail=0) | Mean (successes) | Δ vs zero_shot [95% CI] | MDE |')
-    expect(markdown).toContain('| m | 14B | zero_shot | 2 | 50% | 0.25 | 0.50 | (baseline) |  |')
-    expect(markdown).toMatch(/\| m \| 14B \| with_skills \| 3 \| 100% \| 0\.75 \| 0\.75 \| \+0\.50 \[/)
+    expect(markdown).toContain('| Model | Params | Condition | Goals | Produced | Ran OK | Infra | Mean (fail=0) | Mean (successes) | Δ vs zero_shot [95% CI] | MDE |')
+    // zero_shot: one of two trials produced a notebook and it ran; with_skills: 3 of 3 produced, 2 ran cleanly, 1 infra
+    expect(markdown).toContain('| m | 14B | zero_shot | 2 | 50% | 50% | 0 | 0.25 | 0.50 | (baseline) |  |')
+    expect(markdown).toMatch(/\| m \| 14B \| with_skills \| 3 \| 100% \| 67% \| 1 \| 0\.75 \| 0\.75 \| \+0\.50 \[/)
+    expect(markdown).not.toContain('judge')
+  })
+})
+
+describe('the judge tables', () => {
+  const judged = (r: TrialRecord, scores: [number, number, number, number]): TrialRecord => {
+    const [correctness, code_quality, scientific_validity, token_efficiency] = scores
+    return {
+      ...r,
+      judge: {
+        status: 'ok',
+        model: { name: 'j', requested: 'j', reported: 'j' },
+        rubric: { hash: 'h', version: '1', factsVersion: '1' },
+        digest: { hash: 'd', chars: 1, cells: 1, truncatedCells: 0 },
+        scores: { correctness, code_quality, scientific_validity, token_efficiency },
+        mean: scores.reduce((a, b) => a + b, 0) / 4,
+        flags: [],
+        attempts: 1,
+        tokensIn: null,
+        tokensOut: null,
+        latencyMs: 1,
+        cache: 'miss',
+      },
+    }
+  }
+  const ok = (condition: string, goal: string) => record('m', condition, goal, 'ok', { executes: 'pass' })
+  const records: TrialRecord[] = [
+    judged(ok('zero_shot', 'g1'), [2, 3, 2, 3]), // mean 2.5
+    judged(ok('zero_shot', 'g2'), [3, 3, 3, 3]), // 3
+    record('m', 'zero_shot', 'g3', 'generation_failed', { executes: 'fail' }), // failed: 0 under failures-as-0
+    judged(ok('with_skills', 'g1'), [4, 4, 3, 5]), // 4
+    judged(ok('with_skills', 'g2'), [4, 3, 4, 5]), // 4
+    { ...ok('with_skills', 'g3'), status: 'judge_error' as const }, // executed, but no judgement: excluded
+  ]
+  const report = buildReport(records)
+
+  test('judge mean and per-dimension Δ are paired by goal; a judge_error is excluded and counted apart', () => {
+    const [base, skills] = report.judge!.rows
+    expect(base).toMatchObject({ condition: 'zero_shot', meanSuccesses: 2.75, meanFailuresZero: (2.5 + 3 + 0) / 3 })
+    expect(skills).toMatchObject({ condition: 'with_skills', meanSuccesses: 4, infra: 1 })
+    // paired over g1, g2 (g3 has no with_skills score): (4 − 2.5 + 4 − 3) / 2
+    expect(skills!.delta).toMatchObject({ delta: 1.25, n: 2, unpaired: 1 })
+    expect(report.dimensions!.correctness!.rows[1]!.deltaSuccesses).toMatchObject({ delta: (4 - 2 + 4 - 3) / 2, n: 2 })
+    expect(report.dimensions!.token_efficiency!.rows[1]!.deltaSuccesses).toMatchObject({ delta: 2, n: 2 })
+    expect(report.judgeErrors).toBe(1)
+    // the objective table still counts the judge_error trial: it executed
+    expect(report.rows[1]).toMatchObject({ condition: 'with_skills', trials: 3, infra: 0, meanFailuresZero: 1 })
+  })
+
+  test('Markdown carries the judge table, the dimensions and the judge errors', () => {
+    const markdown = formatMarkdown(report)
+    expect(markdown).toContain('**Score: judge score (mean of 4 dimensions, 1–5)** (independent judge)')
+    expect(markdown).toContain('| Model | Condition | correctness | code_quality | scientific_validity | token_efficiency |')
+    expect(markdown).toMatch(/\| m \| with_skills \| 4\.00 \(Δ \+1\.50 \[[^\]]+\]\) \| 3\.50 \(Δ \+0\.50/)
+    expect(markdown).toContain('Judge errors: 1 trial(s) could not be judged')
+  })
+
+  test('the chart gets a second panel for the judge', async () => {
+    const json = path.join(dir, 'judged.json')
+    writeFileSync(json, JSON.stringify(report))
+    const png = readFileSync((await drawDeltaChart(json, path.join(dir, 'judged.png')))!)
+    writeFileSync(json, JSON.stringify(buildAblation(records)))
+    const single = readFileSync((await drawDeltaChart(json, path.join(dir, 'single.png')))!)
+    const height = (image: Buffer) => image.readUInt32BE(20) // PNG IHDR
+    expect(height(png)).toBe(2 * height(single))
   })
 })
 
@@ -110,6 +181,29 @@ describe('one run, one id', () => {
 })
 
 describe('sharded runs', () => {
+  test('every (model, goal) file lands in exactly one shard, whatever order the projects were discovered in', async () => {
+    const specs = ['m-a', 'm-b', 'm-c'].flatMap((project) =>
+      ['g1', 'g2', 'g3', 'g4', 'g5'].map((goal) => ({ project: { name: project }, moduleId: path.join(ROOT, `benchmarks/${goal}.GOAL.md`) })),
+    ) as unknown as TestSpecification[]
+    const shardsOf = async (order: TestSpecification[], count: number) => {
+      const out: string[][] = []
+      for (let index = 1; index <= count; index++) {
+        const sequencer = new MatrixSequencer({ config: { root: ROOT, shard: { index, count } } } as unknown as Vitest)
+        out.push((await sequencer.shard(order)).map((s) => `${s.project.name} ${path.basename(s.moduleId)}`))
+      }
+      return out
+    }
+    for (const count of [2, 3, 4]) {
+      const forward = await shardsOf(specs, count)
+      const backward = await shardsOf([...specs].reverse(), count)
+      expect(backward).toEqual(forward)
+      const all = forward.flat()
+      expect(all).toHaveLength(specs.length)
+      expect(new Set(all).size).toBe(specs.length)
+      expect(Math.max(...forward.map((s) => s.length)) - Math.min(...forward.map((s) => s.length))).toBeLessThanOrEqual(1)
+    }
+  })
+
   test('two shards merged with --merge-reports give the same ablation as one unsharded run', async () => {
     const vitest = path.join(ROOT, 'node_modules/vitest/vitest.mjs')
     const reports = path.join(ROOT, 'test/.tmp/blob-reports')

@@ -70,4 +70,33 @@ describe('the regression gate', () => {
     expect((await cli('gate', '--run', 'better')).stdout).toContain('| m | with_skills | unchanged |')
     expect((await cli('gate', '--run', 'missing')).exitCode).toBe(2)
   })
+
+  test('a baseline made with the judge metric gates on judge scores, whatever the objective checks say', () => {
+    // the same objective scores in both runs; the judge's mean drops by 2 points on every goal
+    const judged = (runId: string, mean: (g: number) => number) =>
+      run(runId, difficulty).map((r, g) => ({
+        ...r,
+        judge: {
+          status: 'ok' as const,
+          model: { name: 'j', requested: 'j', reported: 'j' },
+          rubric: { hash: 'h', version: '1', factsVersion: '1' },
+          digest: { hash: 'd', chars: 1, cells: 1, truncatedCells: 0 },
+          mean: mean(g),
+          flags: [],
+          attempts: 1,
+          tokensIn: null,
+          tokensOut: null,
+          latencyMs: 1,
+          cache: 'miss' as const,
+        },
+      }))
+    const judgeBaseline = baselineFrom(judged('base', (g) => 4 + (g % 2) * 0.5), 'base', 'judge')
+    expect(judgeBaseline.metric).toBe('judge')
+    expect(gate(judged('new', (g) => 2 + (g % 2) * 0.5), judgeBaseline).regressions).toHaveLength(1)
+    expect(gate(judged('new', (g) => 2 + (g % 2) * 0.5), baseline).regressions).toEqual([]) // objective: unchanged
+  })
+
+  test('a baseline with an unknown metric is refused with the fix', () => {
+    expect(() => gate(run('new', difficulty), { ...baseline, metric: 'vibes' })).toThrow(/metric "vibes" is unknown .*skilldelta baseline update/)
+  })
 })

@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import path from 'node:path'
 import { execa } from 'execa'
 import { afterAll, describe, expect, test } from 'vitest'
@@ -13,11 +13,12 @@ interface JsonReport {
 }
 
 /** Run `vitest run` as a user would, with a fixed run id so the records can be found. */
-async function vitestRun(args: string[], runId: string, cwd = ROOT): Promise<{ report: JsonReport; stdout: string; exitCode: number }> {
+async function vitestRun(args: string[], runId: string, cwd = ROOT, env: Record<string, string> = {}): Promise<{ report: JsonReport; stdout: string; exitCode: number }> {
   const outputFile = path.join(ROOT, 'test/.tmp', `${runId}.json`)
   const result = await execa('node', [VITEST, 'run', ...args, '--reporter=json', `--outputFile=${outputFile}`], {
     cwd,
-    env: { SKILLDELTA_RUN_ID: runId, CI: 'true' },
+    // the scripted judge grades every run here; a real judge key in the environment must not leak in
+    env: { SKILLDELTA_RUN_ID: runId, CI: 'true', SKILLDELTA_JUDGE: cwd === ROOT ? 'fixture-judge' : '', ...env },
     reject: false,
     timeout: 600_000,
   })
@@ -52,7 +53,7 @@ describe('GOAL.md → vitest run → fixture model → real TVB → matchers →
     expect(exitCode).toBe(0)
     expect(statuses(report)).toEqual({
       'zero_shot executes': 'passed',
-      'zero_shot judge score ≥ 3': 'skipped',
+      'zero_shot judge score ≥ 3': 'passed',
       'zero_shot PSD peak in 8–12 Hz (TemporalAverage)': 'passed',
       'zero_shot has signal Bold with ≥ 40 samples, 76 regions, period 500 ms': 'passed',
       'zero_shot PSD peak in 8–12 Hz (stochastic)': 'passed',
@@ -61,10 +62,11 @@ describe('GOAL.md → vitest run → fixture model → real TVB → matchers →
     const spectra = record(runId, 'fixture-oracle', 'zero_shot', 'tutorial/analyze_power_spectra')
     expect(spectra).toMatchObject({ status: 'ok', model: { requested: 'skilldelta/oracle', reported: 'skilldelta/oracle' }, execution: { status: 'ok', isolated: true } })
     expect(spectra.checks['psd_peak[0]']).toMatchObject({ status: 'pass', measured: { peakHz: 9, resolutionHz: 0.5 } })
-    expect(spectra.checks.judge_score).toMatchObject({ status: 'skip' })
+    expect(spectra.checks.judge_score).toMatchObject({ status: 'pass', measured: { mean: 4, correctness: 4, judgeModel: 'skilldelta/judge' } })
+    expect(spectra.judge).toMatchObject({ status: 'ok', model: { name: 'fixture-judge', reported: 'skilldelta/judge' }, rubric: { version: '1' }, flags: [], mean: 4 })
     const trialDir = path.join(ROOT, spectra.artifacts.dir!)
     expect(spectra.artifacts.dir).toBe(path.join('results', runId, 'fixture-oracle/zero_shot/tutorial/analyze_power_spectra/sample-0'))
-    for (const artifact of ['prompt', 'reply', 'script', 'notebook', 'executed', 'execution'] as const) {
+    for (const artifact of ['prompt', 'reply', 'script', 'notebook', 'executed', 'execution', 'judgeDigest', 'judgement'] as const) {
       expect(existsSync(path.join(trialDir, spectra.artifacts[artifact] ?? 'missing')), artifact).toBe(true)
     }
     expect(spectra.checks['psd_peak[0]']?.measured?.plot).toBe('psd-signal-0-8-12Hz.png')
@@ -86,6 +88,9 @@ describe('GOAL.md → vitest run → fixture model → real TVB → matchers →
     const crash = record(runId, 'fixture-broken', 'zero_shot', 'tutorial/analyze_power_spectra')
     expect(crash).toMatchObject({ status: 'execution_failed', execution: { status: 'cell_error', firstError: { ename: 'TraitTypeError' } } })
     expect(crash.checks.executes).toMatchObject({ status: 'fail', message: expect.stringContaining('load_default') })
+    // the judge saw the traceback (the scripted judge scores a failed cell 2)
+    expect(crash.checks.judge_score).toMatchObject({ status: 'fail', measured: { mean: 2 } })
+    expect(readFileSync(path.join(ROOT, crash.artifacts.dir!, 'judge-digest.md'), 'utf8')).toMatch(/status: error \(TraitTypeError\)[\s\S]*\[error\] TraitTypeError/)
 
     const decaying = record(runId, 'fixture-broken', 'zero_shot', 'tutorial/stochastic_vs_deterministic')
     expect(decaying.status).toBe('ok')
@@ -99,6 +104,69 @@ describe('GOAL.md → vitest run → fixture model → real TVB → matchers →
     const prose = record(runId, 'fixture-broken', 'zero_shot', 'abstract/connectome_summary')
     expect(prose).toMatchObject({ status: 'generation_failed', error: expect.stringContaining('no ```python code block') })
     expect(prose.execution).toBeUndefined()
+    expect(prose.checks.judge_score).toMatchObject({ status: 'fail', message: expect.stringContaining('no judge score: there is no executed notebook to judge') })
+    expect(prose.judge).toBeUndefined()
+  })
+})
+
+describe('browsing a failing cell', () => {
+  test('Vitest UI / html report annotations carry the traceback, the executed notebook as script-free HTML, the notebook, the reply and the judge; Allure gets parameters, labels and the same files', async () => {
+    const runId = newRunId('evidence')
+    const annotationsFile = path.join(ROOT, 'test/.tmp', `${runId}-annotations.json`)
+    const allureDir = path.join(ROOT, 'allure-results')
+    rmSync(allureDir, { recursive: true, force: true })
+    try {
+      const { exitCode } = await vitestRun(
+        ['--project', 'fixture-broken', 'benchmarks/tutorial/analyze_power_spectra.GOAL.md', '-t', 'zero_shot', `--reporter=${path.join(ROOT, 'test/annotations-reporter.ts')}`, '--reporter=allure-vitest/reporter'],
+        runId,
+        ROOT,
+        { ANNOTATIONS_OUT: annotationsFile, SKILLDELTA_ALLURE: '1' },
+      )
+      expect(exitCode).toBe(1)
+      const annotations = JSON.parse(readFileSync(annotationsFile, 'utf8')) as Record<string, { message: string; path?: string; contentType?: string }[]>
+      const executes = annotations['fixture-broken zero_shot > executes']!
+      expect(executes.map((a) => a.message)).toEqual(['failing cell and traceback', 'executed notebook (HTML)', 'generated notebook', 'model reply'])
+      for (const a of executes) expect(existsSync(a.path!), a.message).toBe(true) // copied into .vitest-attachments
+      expect(readFileSync(executes[0]!.path!, 'utf8')).toMatch(/cell \d+ failed: TraitTypeError[\s\S]*--- traceback ---[\s\S]*load_default/)
+      const html = readFileSync(executes[1]!.path!, 'utf8')
+      expect(executes[1]!.contentType).toBe('text/html')
+      expect(html).toContain(`<meta http-equiv="Content-Security-Policy" content="default-src 'none';`)
+      expect(html).toContain('TraitTypeError')
+      const judge = annotations['fixture-broken zero_shot > judge score ≥ 3']!
+      expect(judge.map((a) => a.message)).toEqual(['judge: scores and reasons', 'what the judge read (notebook digest)', 'executed notebook (HTML)'])
+      expect(readFileSync(judge[0]!.path!, 'utf8')).toMatch(/\| correctness \| 2 \| A central cell failed/)
+      // the record points at the rendered page too
+      expect(record(runId, 'fixture-broken', 'zero_shot', 'tutorial/analyze_power_spectra').artifacts.html).toBe('executed.html')
+
+      // Allure: one result per test, with the matrix coordinates as parameters and the same files (each attachment is a step)
+      const results = readdirSync(allureDir)
+        .filter((f) => f.endsWith('-result.json'))
+        .map(
+          (f) =>
+            JSON.parse(readFileSync(path.join(allureDir, f), 'utf8')) as {
+              name: string
+              parameters: { name: string; value: string }[]
+              labels: { name: string; value: string }[]
+              steps: { attachments: { name: string; source: string }[] }[]
+            },
+        )
+      // (tests filtered out by -t leave results too, without parameters)
+      const allureExecutes = results.find((r) => r.name === 'executes' && r.parameters.some((p) => p.name === 'condition' && p.value === 'zero_shot'))!
+      expect(allureExecutes.parameters).toEqual(
+        expect.arrayContaining([
+          { name: 'model', value: 'fixture-broken' },
+          { name: 'condition', value: 'zero_shot' },
+          { name: 'goal', value: 'tutorial/analyze_power_spectra' },
+          { name: 'sample', value: '0' },
+        ]),
+      )
+      expect(allureExecutes.labels).toEqual(expect.arrayContaining([{ name: 'tier', value: 'tutorial' }, { name: 'feature', value: 'tutorial/analyze_power_spectra' }]))
+      const attached = allureExecutes.steps.flatMap((step) => step.attachments)
+      expect(attached.map((a) => a.name)).toEqual(executes.map((a) => a.message))
+      for (const a of attached) expect(existsSync(path.join(allureDir, a.source))).toBe(true)
+    } finally {
+      rmSync(allureDir, { recursive: true, force: true })
+    }
   })
 })
 

@@ -8,6 +8,7 @@ import { ExecutionSettingsSchema } from '../src/harness/config/settings.ts'
 import { compileGoal } from '../src/harness/goal/compile.ts'
 import { executeNotebook } from '../src/harness/notebook/execute.ts'
 import { harvest, HarvestError } from '../src/harness/notebook/harvest.ts'
+import { renderNotebookHtml } from '../src/harness/notebook/render.ts'
 import { bubblewrapAvailable, effectiveMode } from '../src/harness/notebook/sandbox.ts'
 import { notebookJson, printed, ROOT, tempDir, writeSignal } from './helpers.ts'
 
@@ -158,5 +159,39 @@ describe('sandbox policy', () => {
     writeFileSync(file, notebookJson(['x = 1']))
     const report = await executeNotebook({ notebook: file, trialDir: path.join(dir, `plain-${n}`), settings: ExecutionSettingsSchema.parse({ sandbox: 'none' }) })
     expect(report).toMatchObject({ status: 'ok', isolated: false, sandboxWarning: expect.stringContaining('sandbox disabled') })
+  })
+})
+
+describe('rendered notebooks are inert in the browser that shows them', () => {
+  test('scripts, event handlers and frames from markdown and outputs do not survive; a CSP forbids the rest', async () => {
+    const dir = tempDir('sd-render-')
+    const notebook = path.join(dir, 'hostile.ipynb')
+    writeFileSync(
+      notebook,
+      JSON.stringify({
+        nbformat: 4,
+        nbformat_minor: 5,
+        metadata: {},
+        cells: [
+          { id: 'a', cell_type: 'markdown', metadata: {}, source: '# Hi <img src=x onerror="alert(1)"> <script>alert(2)</script>' },
+          {
+            id: 'b',
+            cell_type: 'code',
+            metadata: {},
+            execution_count: 1,
+            source: 'x',
+            outputs: [
+              { output_type: 'display_data', metadata: {}, data: { 'text/html': '<script>alert(3)</script><b onclick="alert(4)">bold</b><iframe src="https://evil.example"></iframe>', 'text/plain': 'x' } },
+              { output_type: 'display_data', metadata: {}, data: { 'application/javascript': 'alert(5)', 'text/plain': 'js' } },
+            ],
+          },
+        ],
+      }),
+    )
+    const html = readFileSync(await renderNotebookHtml(notebook, path.join(dir, 'out.html'), 'auto'), 'utf8')
+    expect(html).toMatch(/^[\s\S]{0,400}<head><meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'; img-src data:; font-src data:">/)
+    expect(html).toContain('<b>bold</b>') // harmless markup stays
+    expect(html).not.toMatch(/<script>alert|<img[^>]*onerror|onclick=|<iframe/)
+    expect(html).not.toContain('alert(5)')
   })
 })

@@ -14,23 +14,34 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 
 
-def draw(ablation: dict, path: str) -> int:
+def _panel(axes, ablation: dict) -> int:
     rows = [r for r in ablation["rows"] if r.get("delta")]
     labels = [f"{r['model']}\n{r['condition']}" for r in rows]
     deltas = [r["delta"]["delta"] for r in rows]
     lower = [r["delta"]["delta"] - r["delta"]["ci"][0] for r in rows]
     upper = [r["delta"]["ci"][1] - r["delta"]["delta"] for r in rows]
-    figure, axes = plt.subplots(figsize=(max(4.0, 1.3 * len(rows) + 1.5), 3.6), dpi=100)
     colours = ["#2e7d32" if r["delta"]["ci"][0] > 0 else "#c62828" if r["delta"]["ci"][1] < 0 else "#607d8b" for r in rows]
     axes.bar(range(len(rows)), deltas, yerr=[lower, upper], capsize=4, color=colours)
     axes.axhline(0, color="black", linewidth=0.8)
     axes.set_xticks(range(len(rows)), labels, fontsize=8)
     axes.set_ylabel(f"Δ vs {ablation['baseline']}")
     axes.set_title(f"skill Δ ({ablation['metric']}), 95% CI", fontsize=9)
+    return len(rows)
+
+
+def draw(ablation: dict, path: str) -> int:
+    """One panel per metric: objective checks, and the judge's mean when a judge scored the run."""
+    panels = [ablation] + ([ablation["judge"]] if ablation.get("judge") else [])
+    panels = [p for p in panels if any(r.get("delta") for r in p["rows"])]
+    if not panels:
+        return 0
+    width = max(len([r for r in p["rows"] if r.get("delta")]) for p in panels)
+    figure, axes = plt.subplots(len(panels), 1, figsize=(max(4.0, 1.3 * width + 1.5), 3.6 * len(panels)), dpi=100, squeeze=False)
+    drawn = sum(_panel(axes[i][0], panel) for i, panel in enumerate(panels))
     figure.tight_layout()
     figure.savefig(path)
     plt.close(figure)
-    return len(rows)
+    return drawn
 
 
 if __name__ == "__main__":

@@ -4,9 +4,9 @@ import type { JudgeScoreCheck, SignalCheck } from '../harness/goal/schema.ts'
 import { toExecute, type ExecutionSubject } from './toExecute.ts'
 import { toHavePSDPeakIn, type PsdPeakOptions } from './toHavePSDPeakIn.ts'
 import { toMatchSignal } from './toMatchSignal.ts'
-import { toScoreAtLeast, type JudgeVerdict } from './toScoreAtLeast.ts'
+import { toScoreAtLeast, type JudgeSubject, type ScoreOptions } from './toScoreAtLeast.ts'
 
-export type { ExecutionSubject, JudgeVerdict, PsdPeakOptions, SignalSubject }
+export type { ExecutionSubject, JudgeSubject, PsdPeakOptions, ScoreOptions, SignalSubject }
 
 expect.extend({ toExecute, toHavePSDPeakIn, toMatchSignal, toScoreAtLeast })
 
@@ -18,8 +18,8 @@ declare module 'vitest' {
     toHavePSDPeakIn(loHz: number, hiHz: number, options?: PsdPeakOptions): Promise<void>
     /** The probed signal has the expected samples, regions and sampling period. */
     toMatchSignal(check?: Partial<SignalCheck>): void
-    /** The judge's verdict meets a minimum mean score, or per-dimension minima. */
-    toScoreAtLeast(minimum: JudgeScoreCheck): void
+    /** The judge's verdict meets a minimum mean score, one dimension's minimum, or per-dimension minima. */
+    toScoreAtLeast(minimum: JudgeScoreCheck, options?: ScoreOptions): void
   }
   interface TaskMeta {
     /** Numbers behind the last skilldelta matcher's verdict in this test. */

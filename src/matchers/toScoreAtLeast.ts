@@ -1,34 +1,42 @@
 import type { MatcherState } from '@vitest/expect'
 import { JUDGE_DIMENSIONS, type JudgeScoreCheck } from '../harness/goal/schema.ts'
+import type { JudgeSubject } from '../harness/judge/index.ts'
 import { recordMeasured } from './context.ts'
 
 export type JudgeDimension = (typeof JUDGE_DIMENSIONS)[number]
+export type { JudgeSubject }
 
-/** A judge's verdict: integer 1–5 per dimension. The harness, not the judge, computes the mean. */
-export interface JudgeVerdict {
-  scores: Record<JudgeDimension, number>
-  reasons?: Partial<Record<JudgeDimension, string>>
-  judgeModel?: string
+export interface ScoreOptions {
+  /** Check one dimension instead of the mean. */
+  dimension?: JudgeDimension
 }
 
-export const meanScore = (verdict: JudgeVerdict): number =>
-  JUDGE_DIMENSIONS.reduce((sum, d) => sum + verdict.scores[d], 0) / JUDGE_DIMENSIONS.length
-
-export function toScoreAtLeast(this: MatcherState, received: JudgeVerdict, minimum: JudgeScoreCheck) {
-  const mean = meanScore(received)
-  recordMeasured(this, { ...received.scores, mean, ...(received.judgeModel ? { judgeModel: received.judgeModel } : {}) })
-  const shortfalls =
+/**
+ * The judge's verdict meets a minimum: the mean of the four dimensions (computed by the harness),
+ * one dimension (`{ dimension }`), or per-dimension minima (`{ correctness: 4, … }`).
+ */
+export function toScoreAtLeast(this: MatcherState, received: JudgeSubject, minimum: JudgeScoreCheck, options: ScoreOptions = {}) {
+  if (!received.judged) {
+    return { pass: false, message: () => `no judge score: ${received.reason}` }
+  }
+  const { scores, mean } = received
+  recordMeasured(this, { ...scores, mean, judgeModel: received.judgeModel, ...(received.flags ? { injectionFlags: received.flags } : {}) })
+  const minima: [string, number, number][] =
     typeof minimum === 'number'
-      ? mean < minimum
-        ? [`mean ${mean.toFixed(2)} < ${minimum}`]
-        : []
-      : Object.entries(minimum)
-          .filter(([dimension, min]) => received.scores[dimension as JudgeDimension] < (min ?? 0))
-          .map(([dimension, min]) => `${dimension} ${received.scores[dimension as JudgeDimension]} < ${min}`)
-  const scores = JUDGE_DIMENSIONS.map((d) => `${d} ${received.scores[d]}`).join(', ')
+      ? [[options.dimension ?? 'mean', options.dimension ? scores[options.dimension] : mean, minimum]]
+      : Object.entries(minimum).map(([dimension, min]) => [dimension, scores[dimension as JudgeDimension], min ?? 0])
+  const shortfalls = minima.filter(([, value, min]) => value < min).map(([name, value, min]) => `${name} ${+value.toFixed(2)} < ${min}`)
+  const summary = `${JUDGE_DIMENSIONS.map((d) => `${d} ${scores[d]}`).join(', ')}; mean ${mean.toFixed(2)}`
+  const why = JUDGE_DIMENSIONS.filter((d) => minima.some(([name]) => name === d || name === 'mean'))
+    .map((d) => `  ${d}: ${received.reasons[d]}`)
+    .join('\n')
   return {
     pass: shortfalls.length === 0,
     message: () =>
-      this.isNot ? `expected the judge score to fall short, but ${scores} (mean ${mean.toFixed(2)})` : `judge score too low: ${shortfalls.join('; ')} (${scores})`,
+      this.isNot
+        ? `expected the judge score to fall short, but ${summary}`
+        : `judge score too low: ${shortfalls.join('; ')} (${summary})\n${why}`,
+    actual: Object.fromEntries(minima.map(([name, value]) => [name, value])),
+    expected: Object.fromEntries(minima.map(([name, , min]) => [name, `≥ ${min}`])),
   }
 }

@@ -45,6 +45,12 @@ const common = {
    * or single-shot (one reply with a percent script; the default for embedded and fixture models).
    */
   strategy: z.enum(['driver-navigator', 'single-shot']).optional(),
+  /**
+   * How the model is held to a JSON schema when it judges: json_schema (provider-native structured
+   * output: OpenAI response_format, Ollama format, a llama.cpp grammar), json_object (JSON mode only,
+   * for endpoints without schemas) or none (the prompt asks; replies are still validated).
+   */
+  structured_output: z.enum(['json_schema', 'json_object', 'none']).optional(),
 }
 
 export const ModelSpecSchema = z.discriminatedUnion('provider', [
@@ -87,20 +93,47 @@ export const ModelSpecSchema = z.discriminatedUnion('provider', [
 ])
 export type ModelSpec = z.infer<typeof ModelSpecSchema>
 
+/** Which model grades notebooks. It is named here, apart from the models under test. */
+export const JudgeConfigSchema = z
+  .object({
+    model: z.string().min(1).describe('the name of an entry under models:'),
+    /** A model grading its own notebooks is biased towards them: refused unless allowed here. */
+    allow_same_as_generator: z.boolean().default(false),
+  })
+  .strict()
+export type JudgeConfig = z.infer<typeof JudgeConfigSchema>
+
 export const ModelsFileSchema = z
   .object({
     models: z.array(ModelSpecSchema).min(1),
+    judge: JudgeConfigSchema.optional(),
+    /** Models that only grade: they can be the judge but are not Vitest projects. */
+    judges: z.array(ModelSpecSchema).default([]),
   })
   .strict()
   .superRefine((file, ctx) => {
     const seen = new Set<string>()
-    file.models.forEach((model, index) => {
+    const check = (list: 'models' | 'judges') => (model: ModelSpec, index: number) => {
       if (seen.has(model.name)) {
-        ctx.addIssue({ code: 'custom', path: ['models', index, 'name'], message: `duplicate model name "${model.name}"` })
+        ctx.addIssue({ code: 'custom', path: [list, index, 'name'], message: `duplicate model name "${model.name}"` })
       }
       seen.add(model.name)
-    })
+    }
+    file.models.forEach(check('models'))
+    file.judges.forEach(check('judges'))
+    if (file.judge && !seen.has(file.judge.model)) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['judge', 'model'],
+        message: `no model named "${file.judge.model}" under models: or judges: (name one of ${[...seen].join(', ')})`,
+      })
+    }
   })
+export interface ModelsFile {
+  models: ModelSpec[]
+  judges: ModelSpec[]
+  judge?: JudgeConfig
+}
 
 export class ConfigError extends Error {
   override name = 'ConfigError'
@@ -108,6 +141,11 @@ export class ConfigError extends Error {
 
 /** Load and validate models.yaml; resolve fixture scripts relative to it. */
 export function loadModels(file: string): ModelSpec[] {
+  return loadModelsFile(file).models
+}
+
+/** models.yaml with its judge section. */
+export function loadModelsFile(file: string): ModelsFile {
   let text: string
   try {
     text = readFileSync(file, 'utf8')
@@ -125,13 +163,20 @@ export function loadModels(file: string): ModelSpec[] {
     throw new ConfigError(`${file}${where}: ${issue.path.join('.') || '(file)'}: ${issue.message}`)
   }
   const dir = path.dirname(path.resolve(file))
-  return parsed.data.models.map((model) => {
+  const resolveFiles = (model: ModelSpec): ModelSpec => {
     if (model.provider === 'fixture') return { ...model, script: path.resolve(dir, model.script) }
     if (model.provider === 'embedded' && model.gguf) return { ...model, gguf: path.resolve(dir, model.gguf) }
     return model
-  })
+  }
+  return {
+    models: parsed.data.models.map(resolveFiles),
+    judges: parsed.data.judges.map(resolveFiles),
+    ...(parsed.data.judge ? { judge: parsed.data.judge } : {}),
+  }
 }
 
 export function strategyOf(model: ModelSpec): 'driver-navigator' | 'single-shot' {
   return model.strategy ?? (model.provider === 'embedded' || model.provider === 'fixture' ? 'single-shot' : 'driver-navigator')
 }
+
+export const structuredOutputOf = (model: ModelSpec): 'json_schema' | 'json_object' | 'none' => model.structured_output ?? 'json_schema'

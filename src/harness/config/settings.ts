@@ -40,6 +40,20 @@ export const ExecutionSettingsSchema = z
   .strict()
 export type ExecutionSettings = z.infer<typeof ExecutionSettingsSchema>
 
+export const JudgeSettingsSchema = z
+  .object({
+    /** Anchored 1–5 rubric for the four dimensions (Markdown with a `version` in its frontmatter). */
+    rubric: z.string().default('benchmarks/judge/rubric.md'),
+    /** Versioned domain facts the judge must use over its own memory. */
+    facts: z.string().default('benchmarks/judge/domain-facts.md'),
+    /** Size budget of the notebook digest the judge reads, in characters (cells are cut head+tail). */
+    maxDigestChars: z.number().int().min(2_000).default(40_000),
+    /** Replies that fail validation are retried with the error until this many attempts. */
+    attempts: z.number().int().min(1).max(10).default(3),
+  })
+  .strict()
+export type JudgeSettings = z.infer<typeof JudgeSettingsSchema>
+
 export const SkilldeltaOptionsSchema = z
   .object({
     models: z.string().default('models.yaml'),
@@ -62,6 +76,7 @@ export const SkilldeltaOptionsSchema = z
       .default({ always: [], budgetFraction: 0.7 }),
     oraclesDir: z.string().default('benchmarks/oracles'),
     execution: ExecutionSettingsSchema.default(ExecutionSettingsSchema.parse({})),
+    judge: JudgeSettingsSchema.default(JudgeSettingsSchema.parse({})),
   })
   .strict()
 export type SkilldeltaOptions = z.input<typeof SkilldeltaOptionsSchema>
@@ -77,6 +92,7 @@ export interface RunSettings {
   skills: { always: string[]; budgetFraction: number }
   oraclesDir: string
   execution: ExecutionSettings
+  judge: JudgeSettings
 }
 
 export function newRunId(now = new Date()): string {
@@ -100,5 +116,6 @@ export function resolveSettings(options: SkilldeltaOptions, root: string, env = 
     skills: parsed.skills,
     oraclesDir: path.resolve(root, parsed.oraclesDir),
     execution: { ...parsed.execution, sandbox },
+    judge: { ...parsed.judge, rubric: path.resolve(root, parsed.judge.rubric), facts: path.resolve(root, parsed.judge.facts) },
   }
 }

@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs'
 import path from 'node:path'
 import { pathToFileURL } from 'node:url'
-import type { ModelSpec } from '../config/models.ts'
+import { structuredOutputOf, type ModelSpec } from '../config/models.ts'
 import { DEFAULT_GGUF, EMBEDDED_DIR } from '../config/paths.ts'
 import { ProviderError, type ChatMessage, type Complete } from './types.ts'
 
@@ -26,6 +26,13 @@ interface LlamaContext {
   getSequence(): LlamaSequence
   dispose(): Promise<void>
 }
+interface LlamaGrammar {
+  readonly grammar: string
+}
+interface Llama {
+  loadModel(options: { modelPath: string }): Promise<LlamaModel>
+  createGrammarForJsonSchema(schema: Record<string, unknown>): Promise<LlamaGrammar>
+}
 interface LlamaModel {
   trainContextSize: number
   createContext(options: { contextSize: number; threads: number }): Promise<LlamaContext>
@@ -33,16 +40,16 @@ interface LlamaModel {
 type HistoryItem = { type: 'system'; text: string } | { type: 'user'; text: string } | { type: 'model'; response: string[] }
 interface LlamaChatSession {
   setChatHistory(history: HistoryItem[]): void
-  prompt(text: string, options: { maxTokens?: number; temperature?: number; topP?: number; seed?: number; signal?: AbortSignal }): Promise<string>
+  prompt(text: string, options: { maxTokens?: number; temperature?: number; topP?: number; seed?: number; signal?: AbortSignal; grammar?: LlamaGrammar }): Promise<string>
 }
 interface NodeLlamaCpp {
-  getLlama(options: { gpu: false; build: 'never'; logLevel: string }): Promise<{ loadModel(options: { modelPath: string }): Promise<LlamaModel> }>
+  getLlama(options: { gpu: false; build: 'never'; logLevel: string }): Promise<Llama>
   LlamaChatSession: new (options: { contextSequence: LlamaSequence }) => LlamaChatSession
 }
 
 const MODULE = path.join(EMBEDDED_DIR, 'node_modules', 'node-llama-cpp', 'dist', 'index.js')
 let runtime: Promise<NodeLlamaCpp> | undefined
-const models = new Map<string, Promise<LlamaModel>>()
+const models = new Map<string, Promise<{ llama: Llama; model: LlamaModel }>>()
 
 function loadRuntime(): Promise<NodeLlamaCpp> {
   if (!existsSync(MODULE)) {
@@ -67,14 +74,17 @@ export function ggufPath(model: EmbeddedSpec): string {
 /** The id an embedded model reports: the weights file it really loaded. */
 export const embeddedModelId = (gguf: string): string => path.basename(gguf).replace(/\.gguf$/i, '')
 
-async function loadModel(gguf: string): Promise<LlamaModel> {
-  let model = models.get(gguf)
-  if (!model) {
+async function loadModel(gguf: string): Promise<{ llama: Llama; model: LlamaModel }> {
+  let loaded = models.get(gguf)
+  if (!loaded) {
     if (!existsSync(gguf)) throw new ProviderError(`GGUF weights not found at ${gguf}: run "npm run setup -- --embedded", or set gguf: in models.yaml`)
-    model = loadRuntime().then(async ({ getLlama }) => (await getLlama({ gpu: false, build: 'never', logLevel: 'error' })).loadModel({ modelPath: gguf }))
-    models.set(gguf, model)
+    loaded = loadRuntime().then(async ({ getLlama }) => {
+      const llama = await getLlama({ gpu: false, build: 'never', logLevel: 'error' })
+      return { llama, model: await llama.loadModel({ modelPath: gguf }) }
+    })
+    models.set(gguf, loaded)
   }
-  return model
+  return loaded
 }
 
 function history(messages: ChatMessage[]): { items: HistoryItem[]; prompt: string } {
@@ -90,9 +100,12 @@ function history(messages: ChatMessage[]): { items: HistoryItem[]; prompt: strin
 export const completeEmbedded: Complete<EmbeddedSpec> = async (model, messages, options) => {
   if (options.tools?.length) throw new ProviderError(`embedded model ${model.name}: tool calling is not supported; use generation: single-shot`)
   const gguf = ggufPath(model)
-  const llama = await loadModel(gguf)
+  const { llama, model: weights } = await loadModel(gguf)
   const { LlamaChatSession } = await loadRuntime()
-  const context = await llama.createContext({ contextSize: Math.min(model.context_window, llama.trainContextSize), threads: model.threads })
+  // a JSON-schema grammar makes structured output exact: the sampler cannot leave the schema
+  const grammar =
+    options.responseFormat && structuredOutputOf(model) !== 'none' ? await llama.createGrammarForJsonSchema(options.responseFormat.schema) : undefined
+  const context = await weights.createContext({ contextSize: Math.min(model.context_window, weights.trainContextSize), threads: model.threads })
   try {
     const sequence = context.getSequence()
     const session = new LlamaChatSession({ contextSequence: sequence })
@@ -105,6 +118,7 @@ export const completeEmbedded: Complete<EmbeddedSpec> = async (model, messages, 
       ...(top_p !== undefined ? { topP: top_p } : {}),
       ...(seed !== undefined ? { seed } : {}),
       ...(options.signal ? { signal: options.signal } : {}),
+      ...(grammar ? { grammar } : {}),
     })
     return {
       content,

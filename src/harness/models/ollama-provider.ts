@@ -1,5 +1,5 @@
 import { Ollama } from 'ollama'
-import type { ModelSpec } from '../config/models.ts'
+import { structuredOutputOf, type ModelSpec } from '../config/models.ts'
 import type { Message } from 'ollama'
 import { definedOnly } from '../util/defined.ts'
 import { apiKeyFor, ProviderError, type ChatMessage, type Complete } from './types.ts'
@@ -41,6 +41,9 @@ export const completeOllama: Complete<OllamaSpec> = async (model, messages, opti
       stream: false,
       options: ollamaOptions,
       ...(options.tools?.length ? { tools: options.tools.map((t) => ({ type: 'function', function: t })) } : {}),
+      ...(options.responseFormat && structuredOutputOf(model) !== 'none'
+        ? { format: structuredOutputOf(model) === 'json_schema' ? options.responseFormat.schema : 'json' }
+        : {}),
     })
     return {
       content: response.message.content,

@@ -1,7 +1,7 @@
 import OpenAI from 'openai'
-import type { ModelSpec } from '../config/models.ts'
+import { structuredOutputOf, type ModelSpec } from '../config/models.ts'
 import { definedOnly } from '../util/defined.ts'
-import { apiKeyFor, ProviderError, type ChatMessage, type Complete, type ToolCall } from './types.ts'
+import { apiKeyFor, ProviderError, type ChatMessage, type Complete, type ResponseFormat, type ToolCall } from './types.ts'
 
 type OpenAiLike = Extract<ModelSpec, { provider: 'openai' | 'fixture' }>
 
@@ -40,6 +40,13 @@ function parseArguments(text: string): unknown {
   }
 }
 
+function responseFormat(model: OpenAiLike, format: ResponseFormat | undefined): Pick<OpenAI.Chat.Completions.ChatCompletionCreateParamsNonStreaming, 'response_format'> {
+  const mode = structuredOutputOf(model)
+  if (!format || mode === 'none') return {}
+  if (mode === 'json_object') return { response_format: { type: 'json_object' } }
+  return { response_format: { type: 'json_schema', json_schema: { name: format.name, schema: format.schema, strict: true } } }
+}
+
 /** OpenAI-compatible chat completions: OpenAI, vLLM, llama.cpp server, OpenRouter, Ollama's /v1, the fixture server. */
 export const completeOpenAI: Complete<OpenAiLike> = async (model, messages, options) => {
   const client = clientFor(model, options.baseUrl, options.env ?? process.env)
@@ -52,6 +59,7 @@ export const completeOpenAI: Complete<OpenAiLike> = async (model, messages, opti
         messages: toOpenAiMessages(messages),
         ...generation,
         ...(options.tools?.length ? { tools: options.tools.map((t) => ({ type: 'function' as const, function: t })) } : {}),
+        ...responseFormat(model, options.responseFormat),
       },
       options.signal ? { signal: options.signal } : {},
     )

@@ -29,9 +29,17 @@ export interface ProviderReply {
   finishReason: string | null
 }
 
+/** A JSON schema the reply must follow (the judge's verdict). */
+export interface ResponseFormat {
+  name: string
+  schema: Record<string, unknown>
+}
+
 export interface CallOptions {
   /** Tools the model may call this turn. */
   tools?: ToolSpec[]
+  /** Ask for JSON following this schema, in the way the model's `structured_output` says. */
+  responseFormat?: ResponseFormat
   /** Base URL override (the fixture server's URL for fixture models). */
   baseUrl?: string
   signal?: AbortSignal

@@ -1,13 +1,14 @@
+import { JUDGE_DIMENSIONS } from '../goal/schema.ts'
 import type { TrialRecord } from '../trial/record.ts'
 import { cellMean, pairedDelta, successRate, type PairedDelta, type TrialScore } from './stats.ts'
 
 /**
- * The skill Δ ablation table, computed from trial records only (nothing typed by hand).
- * The score of a trial is a status or a number:
- *  - infra_error → 'infra' (excluded everywhere),
- *  - no notebook executed (generation_failed) → 'failed',
- *  - otherwise the share of its objective checks that passed (executes, PSD, signal, …).
- * The judge's scalar joins as a second metric when the judge lands.
+ * The skill Δ ablation tables, computed from trial records only (nothing typed by hand).
+ * A trial's score under a metric is a number or a status:
+ *  - 'infra': infra_error (and, for judge metrics, judge_error or no judgement) — excluded everywhere;
+ *  - 'failed': no notebook was produced (generation_failed) — 0 under "failures as 0";
+ *  - a number: the share of objective checks passed (executes, PSD, signal, …), or the judge's
+ *    score on 1–5 (the harness's mean of the dimensions, or one dimension).
  */
 
 export function objectiveScore(record: TrialRecord): TrialScore {
@@ -18,6 +19,23 @@ export function objectiveScore(record: TrialRecord): TrialScore {
   return objective.filter(([, check]) => check.status === 'pass').length / objective.length
 }
 
+/** The judge's mean (1–5), or one dimension's score. A judge failure is nobody's score. */
+export function judgeScore(dimension?: (typeof JUDGE_DIMENSIONS)[number]): (record: TrialRecord) => TrialScore {
+  return (record) => {
+    if (record.status === 'infra_error' || record.status === 'judge_error') return 'infra'
+    if (record.status === 'generation_failed' || record.status === 'pending') return 'failed'
+    const judged = record.judge?.status === 'ok' ? (dimension ? record.judge.scores?.[dimension] : record.judge.mean) : undefined
+    return judged ?? 'infra'
+  }
+}
+
+/** The metrics a report (and the gate) can use, by name. */
+export const METRICS = {
+  objective: { label: 'objective checks passed (share)', score: objectiveScore },
+  judge: { label: 'judge score (mean of 4 dimensions, 1–5)', score: judgeScore() },
+} as const
+export type MetricName = keyof typeof METRICS
+
 export interface AblationRow {
   model: string
   params: number | null
@@ -25,7 +43,10 @@ export interface AblationRow {
   goals: number
   trials: number
   infra: number
+  /** Share of trials (infra excluded) that produced a notebook the harness executed. */
   successRate: number | undefined
+  /** Share of trials (infra excluded) whose notebook ran every cell without error. */
+  executedRate: number | undefined
   meanSuccesses: number | undefined
   meanFailuresZero: number | undefined
   /** Δ vs the baseline condition, failures counted as 0 (the headline). */
@@ -47,11 +68,21 @@ const average = (values: (number | undefined)[]): number | undefined => {
   return present.length ? present.reduce((a, b) => a + b, 0) / present.length : undefined
 }
 
-export function buildAblation(records: TrialRecord[], baseline = 'zero_shot', score: (r: TrialRecord) => TrialScore = objectiveScore): Ablation {
+export function buildAblation(
+  records: TrialRecord[],
+  baseline = 'zero_shot',
+  score: (r: TrialRecord) => TrialScore = objectiveScore,
+  metric: string = METRICS.objective.label,
+): Ablation {
   const cells = new Map<string, Map<string, GoalScores>>() // model → condition → goal → scores
   const params = new Map<string, number | null>()
+  const ran = new Map<string, boolean[]>() // model · condition → executed cleanly, per counted trial
   for (const record of records) {
     params.set(record.model.name, record.model.params)
+    if (record.status !== 'infra_error') {
+      const key = `${record.model.name}\u0000${record.condition}`
+      ran.set(key, [...(ran.get(key) ?? []), record.execution?.status === 'ok'])
+    }
     const byCondition = cells.get(record.model.name) ?? new Map<string, GoalScores>()
     const byGoal = byCondition.get(record.condition) ?? new Map<string, TrialScore[]>()
     byGoal.set(record.goal.id, [...(byGoal.get(record.goal.id) ?? []), score(record)])
@@ -73,6 +104,7 @@ export function buildAblation(records: TrialRecord[], baseline = 'zero_shot', sc
         trials: all.length,
         infra: all.filter((s) => s === 'infra').length,
         successRate: successRate(all),
+        executedRate: rate(ran.get(`${model}\u0000${condition}`) ?? []),
         // goals are the units: average within a goal, then across goals
         meanSuccesses: average([...byGoal.values()].map((s) => cellMean(s, 'successes'))),
         meanFailuresZero: average([...byGoal.values()].map((s) => cellMean(s, 'failures_as_zero'))),
@@ -86,22 +118,45 @@ export function buildAblation(records: TrialRecord[], baseline = 'zero_shot', sc
       rows.push(row)
     }
   }
-  return { metric: 'objective checks passed (share)', baseline, rows }
+  return { metric, baseline, rows }
+}
+
+const rate = (flags: boolean[]): number | undefined => (flags.length ? flags.filter(Boolean).length / flags.length : undefined)
+
+/** Everything the reporter prints and writes: the objective table, and the judge's when a judge scored. */
+export interface AblationReport extends Ablation {
+  judge?: Ablation
+  /** One ablation per judge dimension. */
+  dimensions?: Record<string, Ablation>
+  /** Trials whose judgement failed (judge_error): reported apart, never scored. */
+  judgeErrors: number
+}
+
+export function buildReport(records: TrialRecord[], baseline = 'zero_shot'): AblationReport {
+  const report: AblationReport = { ...buildAblation(records, baseline), judgeErrors: records.filter((r) => r.status === 'judge_error').length }
+  if (records.some((r) => r.judge?.status === 'ok')) {
+    report.judge = buildAblation(records, baseline, METRICS.judge.score, METRICS.judge.label)
+    report.dimensions = Object.fromEntries(JUDGE_DIMENSIONS.map((d) => [d, buildAblation(records, baseline, judgeScore(d), `judge ${d} (1–5)`)]))
+  }
+  return report
 }
 
 const fixed = (value: number | undefined, digits = 2): string => (value === undefined ? '—' : value.toFixed(digits))
+const percent = (value: number | undefined): string => (value === undefined ? '—' : `${Math.round(value * 100)}%`)
 const signed = (value: number): string => `${value >= 0 ? '+' : ''}${value.toFixed(2)}`
 const humanParams = (params: number | null): string =>
   params === null ? '—' : params >= 1e12 ? `${params / 1e12}T` : params >= 1e9 ? `${+(params / 1e9).toFixed(1)}B` : `${+(params / 1e6).toFixed(0)}M`
 
 export function ablationTable(ablation: Ablation): string[][] {
-  const header = ['Model', 'Params', 'Condition', 'Goals', 'Success', 'Mean (fail=0)', 'Mean (successes)', `Δ vs ${ablation.baseline} [95% CI]`, 'MDE']
+  const header = ['Model', 'Params', 'Condition', 'Goals', 'Produced', 'Ran OK', 'Infra', 'Mean (fail=0)', 'Mean (successes)', `Δ vs ${ablation.baseline} [95% CI]`, 'MDE']
   const body = ablation.rows.map((r) => [
     r.model,
     humanParams(r.params),
     r.condition,
     String(r.goals),
-    r.successRate === undefined ? '—' : `${Math.round(r.successRate * 100)}%`,
+    percent(r.successRate),
+    percent(r.executedRate),
+    String(r.infra),
     fixed(r.meanFailuresZero),
     fixed(r.meanSuccesses),
     r.delta ? `${signed(r.delta.delta)} [${signed(r.delta.ci[0])}, ${signed(r.delta.ci[1])}]` : r.condition === ablation.baseline ? '(baseline)' : '—',
@@ -110,22 +165,58 @@ export function ablationTable(ablation: Ablation): string[][] {
   return [header, ...body]
 }
 
-export function formatTerminal(ablation: Ablation): string {
-  const [header, ...body] = ablationTable(ablation)
-  const widths = header!.map((h, i) => Math.max(h.length, ...body.map((row) => row[i]?.length ?? 0)))
-  const line = (cells: string[]) => cells.map((c, i) => c.padEnd(widths[i] ?? 0)).join('  ')
-  return [line(header!), line(widths.map((w) => '─'.repeat(w))), ...body.map(line), '', `score: ${ablation.metric}; Δ paired by goal, failures counted as 0, bootstrap CI over goals; infra failures excluded`].join('\n')
+/** Per dimension: mean over judged notebooks and its Δ vs the baseline condition (same convention). */
+export function dimensionTable(report: AblationReport): string[][] {
+  const dimensions = Object.entries(report.dimensions ?? {})
+  const first = dimensions[0]?.[1]
+  if (!first) return []
+  const header = ['Model', 'Condition', ...dimensions.map(([name]) => name)]
+  const body = first.rows.map((row, index) => [
+    row.model,
+    row.condition,
+    ...dimensions.map(([, ablation]) => {
+      const r = ablation.rows[index]!
+      const delta = r.deltaSuccesses
+      return `${fixed(r.meanSuccesses)}${delta ? ` (Δ ${signed(delta.delta)} [${signed(delta.ci[0])}, ${signed(delta.ci[1])}])` : ''}`
+    }),
+  ])
+  return [header, ...body]
 }
 
-export function formatMarkdown(ablation: Ablation): string {
-  const [header, ...body] = ablationTable(ablation)
-  return [
-    `| ${header!.join(' | ')} |`,
-    `|${header!.map(() => '---').join('|')}|`,
-    ...body.map((row) => `| ${row.join(' | ')} |`),
-    '',
-    `Score: ${ablation.metric}. Δ is paired by goal (samples averaged within a goal), failures counted as 0, with a 95% bootstrap CI over goals; MDE at α = 0.05, power 0.8. Infrastructure failures are excluded.`,
-  ].join('\n')
+function terminalTable(rows: string[][]): string {
+  const [header, ...body] = rows
+  const widths = header!.map((h, i) => Math.max(h.length, ...body.map((row) => row[i]?.length ?? 0)))
+  const line = (cells: string[]) => cells.map((c, i) => c.padEnd(widths[i] ?? 0)).join('  ')
+  return [line(header!), line(widths.map((w) => '─'.repeat(w))), ...body.map(line)].join('\n')
+}
+
+function markdownTable(rows: string[][]): string {
+  const [header, ...body] = rows
+  return [`| ${header!.join(' | ')} |`, `|${header!.map(() => '---').join('|')}|`, ...body.map((row) => `| ${row.join(' | ')} |`)].join('\n')
+}
+
+const METHOD = 'Δ is paired by goal (samples averaged within a goal), failures counted as 0, with a 95% bootstrap CI over goals; MDE at α = 0.05, power 0.8. Infrastructure failures are excluded.'
+
+export function formatTerminal(ablation: Ablation | AblationReport): string {
+  const parts = [`score: ${ablation.metric}`, terminalTable(ablationTable(ablation))]
+  const report = ablation as Partial<AblationReport>
+  if (report.judge) parts.push('', `score: ${report.judge.metric}`, terminalTable(ablationTable(report.judge)))
+  if (report.dimensions) parts.push('', 'judge dimensions: mean over judged notebooks (Δ vs baseline, successes only)', terminalTable(dimensionTable(report as AblationReport)))
+  if (report.judgeErrors) parts.push('', `judge errors: ${report.judgeErrors} trial(s) could not be judged (judge_error); they are excluded from the judge tables`)
+  parts.push('', `Δ paired by goal, failures counted as 0, bootstrap CI over goals; infra failures excluded`)
+  return parts.join('\n')
+}
+
+export function formatMarkdown(ablation: Ablation | AblationReport): string {
+  const report = ablation as Partial<AblationReport>
+  const parts = [`**Score: ${ablation.metric}**`, '', markdownTable(ablationTable(ablation))]
+  if (report.judge) parts.push('', `**Score: ${report.judge.metric}** (independent judge)`, '', markdownTable(ablationTable(report.judge)))
+  if (report.dimensions) {
+    parts.push('', '**Judge dimensions**: mean over judged notebooks (Δ vs baseline over successes, 95% CI)', '', markdownTable(dimensionTable(report as AblationReport)))
+  }
+  if (report.judgeErrors) parts.push('', `Judge errors: ${report.judgeErrors} trial(s) could not be judged (judge_error) and are excluded from the judge tables.`)
+  parts.push('', METHOD)
+  return parts.join('\n')
 }
 
 /** Per-goal means (failures as 0) for every model × condition: where the Δ comes from. */

@@ -2,7 +2,7 @@ import { mkdir, readFile, writeFile } from 'node:fs/promises'
 import path from 'node:path'
 import { z } from 'zod'
 import type { TrialRecord } from '../trial/record.ts'
-import { objectiveScore } from './ablation.ts'
+import { METRICS, type MetricName } from './ablation.ts'
 import { pairedDelta, type PairedDelta, type TrialScore } from './stats.ts'
 
 /**
@@ -26,7 +26,15 @@ export type Baseline = z.infer<typeof BaselineSchema>
 
 export const DEFAULT_MARGIN = 0.1
 
-export function baselineFrom(records: TrialRecord[], runId: string, score: (r: TrialRecord) => TrialScore = objectiveScore): Baseline {
+/** The metric a baseline was made with (by name, or by the label older baselines stored). */
+export function baselineMetric(baseline: Pick<Baseline, 'metric'>): MetricName {
+  const found = (Object.keys(METRICS) as MetricName[]).find((name) => name === baseline.metric || METRICS[name].label === baseline.metric)
+  if (!found) throw new Error(`the baseline's metric "${baseline.metric}" is unknown (use one of ${Object.keys(METRICS).join(', ')}); remake it with "skilldelta baseline update"`)
+  return found
+}
+
+export function baselineFrom(records: TrialRecord[], runId: string, metric: MetricName = 'objective'): Baseline {
+  const score: (r: TrialRecord) => TrialScore = METRICS[metric].score
   const cells = new Map<string, Baseline['cells'][number]>()
   for (const r of records) {
     const key = `${r.model.name}\u0000${r.condition}\u0000${r.goal.id}`
@@ -36,7 +44,7 @@ export function baselineFrom(records: TrialRecord[], runId: string, score: (r: T
   }
   return {
     schema: 'skilldelta.baseline/1',
-    metric: 'objective checks passed (share)',
+    metric,
     fromRun: runId,
     createdAt: new Date().toISOString(),
     cells: [...cells.values()].sort((a, b) => `${a.model} ${a.condition} ${a.goal}`.localeCompare(`${b.model} ${b.condition} ${b.goal}`)),
@@ -71,7 +79,8 @@ export interface GateRow {
 }
 
 export function gate(records: TrialRecord[], baseline: Baseline, margin = DEFAULT_MARGIN): { rows: GateRow[]; regressions: GateRow[] } {
-  const current = baselineFrom(records, 'current')
+  // score the new run with the metric the baseline was made with
+  const current = baselineFrom(records, 'current', baselineMetric(baseline))
   const group = (cells: Baseline['cells']) => {
     const byPair = new Map<string, Map<string, TrialScore[]>>()
     for (const cell of cells) {

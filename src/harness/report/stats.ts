@@ -3,12 +3,18 @@
  * ../shared/notes/evaluation-and-statistics.md):
  *  - Δ is PAIRED by goal: d_g = score_with(g) − score_without(g); goals are the clusters, so the
  *    samples of a cell are averaged within the goal first;
- *  - the 95 % interval is a paired bootstrap over goals (resample goals with replacement, percentile
- *    interval), because a run has tens of goals, not thousands;
+ *  - the 95 % interval is a paired bootstrap over goals (resample goals with replacement), because a
+ *    run has tens of goals, not thousands. The plain percentile interval is too narrow at that size
+ *    (89.5 % coverage at 10 goals in our simulation), so its tail levels are expanded the way
+ *    Hesterberg recommends: to what a t interval with the √(n/(n−1)) correction would use;
  *  - the minimum detectable effect says what a run of this size could have detected at all.
  * Scores arrive per trial as `number | 'failed' | 'infra'`: failures are statuses, never fake
  * scores; the "failures as zero" convention is computed here, explicitly, from the statuses.
  */
+
+import jstat from 'jstat'
+
+const { jStat } = jstat
 
 export type TrialScore = number | 'failed' | 'infra'
 
@@ -70,6 +76,16 @@ export interface DeltaOptions {
   seed?: number
 }
 
+/**
+ * Tail probability for the expanded percentile bootstrap (Hesterberg 2015): Φ(−√(n/(n−1))·t_{1−α/2, n−1}).
+ * At n = 10 and 95 % it takes the 0.86 % and 99.14 % quantiles instead of 2.5 % and 97.5 %.
+ */
+export function expandedTail(confidence: number, n: number): number {
+  const alphaHalf = (1 - confidence) / 2
+  if (n < 2) return alphaHalf
+  return jStat.normal.cdf(-Math.sqrt(n / (n - 1)) * jStat.studentt.inv(1 - alphaHalf, n - 1), 0, 1)
+}
+
 const Z_ALPHA_HALF = 1.959963984540054 // α = 0.05, two-sided
 const Z_BETA = 0.8416212335729143 // power 0.8
 
@@ -98,7 +114,7 @@ export function pairedDelta(withSkills: Map<string, TrialScore[]>, without: Map<
     boot.push(sum / diffs.length)
   }
   boot.sort((x, y) => x - y)
-  const tail = (1 - confidence) / 2
+  const tail = expandedTail(confidence, diffs.length)
   const sdDiff = sd(diffs)
   return {
     delta: mean(diffs),

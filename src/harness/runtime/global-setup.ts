@@ -1,6 +1,7 @@
 import type { TestProject } from 'vitest/node'
 import { bubblewrapAvailable, effectiveMode } from '../notebook/sandbox.ts'
 import type { ModelSpec } from '../config/models.ts'
+import { isSameModel, loadRubric, type JudgeSetup } from '../judge/index.ts'
 import { startBroker, type Broker } from '../models/broker.ts'
 import { embeddedUnavailable } from '../models/embedded-provider.ts'
 import { loadFixtureScript, startFixtureServer } from '../models/fixture-server.ts'
@@ -52,14 +53,46 @@ export default async function setup(project: TestProject): Promise<(() => Promis
     error.stack = `Error: ${error.message}` // one clear line; the stack would only show Vitest internals
     throw error
   }
+  const judge = project.config.provide['skilldelta:judge']
+  if (judge && settings) await prepareJudge(project, judge, model, settings.judge)
   const broker = await acquireBroker()
   project.provide('skilldelta:brokerUrl', broker.url)
-  if (model.provider !== 'fixture') return broker.release
-  const server = await startFixtureServer({ [model.model]: loadFixtureScript(model.script) })
+  // fixture models (under test, or judging) are answered by one loopback server per project
+  const scripted = [model, ...(judge && !project.config.provide['skilldelta:judgeUnavailable'] ? [judge.model] : [])].filter((m) => m.provider === 'fixture')
+  if (scripted.length === 0) return broker.release
+  const server = await startFixtureServer(Object.fromEntries(scripted.map((m) => [m.model, loadFixtureScript(m.script)])))
   project.provide('skilldelta:fixtureUrl', server.url)
   return async () => {
     await server.close()
     await broker.release()
+  }
+}
+
+const judgeWarnings = new Set<string>()
+
+/** Refuse self-judging, check the rubric once, and find out whether the judge can answer at all. */
+async function prepareJudge(project: TestProject, judge: JudgeSetup, model: ModelSpec, files: { rubric: string; facts: string }): Promise<void> {
+  if (isSameModel(judge.model, model) && !judge.allowSameAsGenerator) {
+    const error = new Error(
+      `${model.name}: the judge (${judge.model.name}) is the model under test, and a model grading its own notebooks is biased. ` +
+        `Pick another judge (judge.model in models.yaml, or SKILLDELTA_JUDGE=<name>), or set judge.allow_same_as_generator: true.`,
+    )
+    error.stack = `Error: ${error.message}`
+    throw error
+  }
+  loadRubric(files.rubric, files.facts) // a broken rubric stops the run here, not in every check
+  let problem: string | undefined
+  try {
+    problem = await unreachable(judge.model)
+  } catch (error) {
+    problem = (error as Error).message // e.g. the judge's API key variable is not set
+  }
+  if (!problem) return
+  const reason = `judge ${judge.model.name} is unavailable: ${problem}`
+  project.provide('skilldelta:judgeUnavailable', reason)
+  if (!judgeWarnings.has(reason)) {
+    judgeWarnings.add(reason)
+    console.warn(`[skilldelta] ${reason} — judge checks are skipped in this run`)
   }
 }
 

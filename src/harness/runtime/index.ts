@@ -11,7 +11,8 @@ import type { Goal, SignalSelector } from '../goal/schema.ts'
 import { appendRecord } from '../store/records.ts'
 import { runTrial, type TrialOutcome } from '../trial/run.ts'
 import type { ExecutionSubject } from '../../matchers/toExecute.ts'
-import type { JudgeVerdict } from '../../matchers/toScoreAtLeast.ts'
+import { judgeTrial, type JudgeSubject } from '../judge/index.ts'
+import { describeForAllure, evidenceFor, publishEvidence } from './evidence.ts'
 
 import './provided.ts'
 
@@ -85,13 +86,31 @@ export class Trial {
     return selectSignal(this.outcome.execution, selector, this.outcome.dir)
   }
 
-  /** The judge arrives with the judge issue; until a judge model is configured the check is skipped, not faked. */
-  async judge(skip: TestContext['skip']): Promise<JudgeVerdict> {
-    if (this.outcome) {
-      this.outcome.record.checks.judge_score = { status: 'skip', message: 'no judge model configured', at: new Date().toISOString() }
-      await this.outcome.save()
+  /**
+   * The independent judge's verdict on the executed notebook. No judge configured (or its key
+   * missing) skips the check with the reason; a notebook that never ran fails it.
+   */
+  async judge(skip: TestContext['skip']): Promise<JudgeSubject> {
+    const setup = inject('skilldelta:judge')
+    const unavailable = setup ? inject('skilldelta:judgeUnavailable') : 'no judge model configured: name one under judge: in models.yaml, or set SKILLDELTA_JUDGE'
+    if (!setup || unavailable) {
+      if (this.outcome) {
+        this.outcome.record.checks.judge_score = { status: 'skip', message: unavailable!, at: new Date().toISOString() }
+        await this.outcome.save()
+      }
+      return skip(unavailable) as never
     }
-    return skip('no judge model configured: judge scoring is not available in this version') as never
+    if (!this.outcome) return { judged: false, reason: this.missing() }
+    const fixtureUrl = inject('skilldelta:fixtureUrl')
+    const brokerUrl = inject('skilldelta:brokerUrl')
+    return judgeTrial({
+      goal: this.goal,
+      outcome: this.outcome,
+      setup,
+      settings: settings(),
+      ...(fixtureUrl ? { fixtureUrl } : {}),
+      ...(brokerUrl ? { brokerUrl } : {}),
+    })
   }
 
   /** The cell is over (all its checks ran): append the complete record to the run's JSONL store. */
@@ -99,30 +118,30 @@ export class Trial {
     if (this.outcome && this.outcome.record.status !== 'pending') await appendRecord(settings().resultsDir, this.outcome.record)
   }
 
-  /** Run one check's assertion and write its verdict and measured values into the trial record. */
+  /** Run one check's assertion; write its verdict and measured values into the trial record; attach the evidence. */
   async check(task: Readonly<RunnerTestCase>, name: string, assertion: () => unknown): Promise<void> {
     const record = this.outcome?.record
-    task.meta.skilldelta = {
-      goal: this.goal.id,
-      model: model().name,
-      condition: this.condition.name,
-      sample: this.sample,
-      trialDir: this.outcome?.dir ?? '',
-      check: name,
-    }
+    const cell = { goal: this.goal.id, model: model().name, condition: this.condition.name, sample: this.sample }
+    task.meta.skilldelta = { ...cell, trialDir: this.outcome?.dir ?? '', check: name }
+    await describeForAllure({ ...cell, tier: this.goal.tier })
     const save = async (status: 'pass' | 'fail', message?: string) => {
       if (!record || !this.outcome) return
       const measured = task.meta.skilldeltaMeasured
       record.checks[name] = { status, ...(message ? { message } : {}), ...(measured ? { measured } : {}), at: new Date().toISOString() }
       await this.outcome.save()
     }
+    const attach = async (failed: boolean) => {
+      if (this.outcome) await publishEvidence(task, await evidenceFor(name, failed, this.outcome, settings().execution.sandbox))
+    }
     try {
       await assertion()
     } catch (error) {
       await save('fail', (error as Error).message.slice(0, 4000))
+      await attach(true)
       throw error
     }
     await save('pass')
+    await attach(false)
   }
 }
 

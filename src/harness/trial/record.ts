@@ -2,7 +2,8 @@ import { mkdir, rename, writeFile } from 'node:fs/promises'
 import path from 'node:path'
 import { z } from 'zod'
 
-export const TRIAL_STATUSES = ['pending', 'ok', 'generation_failed', 'execution_failed', 'infra_error'] as const
+/** judge_error: the notebook was produced (and executed) but no valid judgement could be had. */
+export const TRIAL_STATUSES = ['pending', 'ok', 'generation_failed', 'execution_failed', 'infra_error', 'judge_error'] as const
 export type TrialStatus = (typeof TRIAL_STATUSES)[number]
 
 export const CheckOutcomeSchema = z.object({
@@ -62,6 +63,27 @@ export const TrialRecordSchema = z.object({
       trial: z.enum(['hit', 'miss']),
       call: z.enum(['hit', 'miss', 'none']),
       from: z.string().optional(),
+    })
+    .optional(),
+  /** The independent judge's verdict on the executed notebook, or why there is none. */
+  judge: z
+    .object({
+      status: z.enum(['ok', 'error']),
+      model: z.object({ name: z.string(), requested: z.string(), reported: z.string().nullable() }),
+      rubric: z.object({ hash: z.string(), version: z.string(), factsVersion: z.string() }),
+      digest: z.object({ hash: z.string(), chars: z.number().int(), cells: z.number().int(), truncatedCells: z.number().int() }),
+      /** Integer 1–5 per dimension, and their mean (computed by the harness). */
+      scores: z.record(z.string(), z.number()).optional(),
+      mean: z.number().optional(),
+      reasons: z.record(z.string(), z.string()).optional(),
+      /** Passages addressed to the grader that the harness removed from the notebook. */
+      flags: z.array(z.object({ cell: z.number().int(), excerpt: z.string() })),
+      attempts: z.number().int(),
+      tokensIn: z.number().nullable(),
+      tokensOut: z.number().nullable(),
+      latencyMs: z.number(),
+      cache: z.enum(['hit', 'miss']),
+      error: z.object({ kind: z.string(), message: z.string() }).optional(),
     })
     .optional(),
   checks: z.record(z.string(), CheckOutcomeSchema),

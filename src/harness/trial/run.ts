@@ -219,8 +219,9 @@ export async function runTrial(input: TrialInput): Promise<TrialOutcome> {
 async function restored(outcome: TrialOutcome, key: string): Promise<TrialOutcome> {
   const { dir, record } = outcome
   const cached = TrialRecordSchema.parse(JSON.parse(await readFile(path.join(dir, 'trial.json'), 'utf8')))
+  const { judge: _judgedInAnotherRun, ...finished } = cached // this run's judge grades it again (or not)
   Object.assign(record, {
-    ...cached,
+    ...finished,
     runId: record.runId,
     artifacts: { ...cached.artifacts, dir: record.artifacts.dir },
     checks: {},

@@ -1,0 +1,165 @@
+import { createHash } from 'node:crypto'
+import { z } from 'zod'
+import type { CellReport } from '../notebook/report.ts'
+
+/**
+ * What the judge reads: the EXECUTED notebook, cell by cell — source, execution status, text
+ * outputs and tracebacks — with images dropped and each cell cut head+tail to a shared budget,
+ * so the end of a long cell (where results and errors are) is never lost. The notebook is
+ * hostile data: text addressed to the grader is removed and flagged before the judge sees it.
+ */
+
+const MultilineSchema = z.union([z.string(), z.array(z.string())]).transform((v) => (Array.isArray(v) ? v.join('') : v))
+
+const OutputSchema = z.discriminatedUnion('output_type', [
+  z.object({ output_type: z.literal('stream'), name: z.string().default('stdout'), text: MultilineSchema }).passthrough(),
+  z.object({ output_type: z.literal('execute_result'), data: z.record(z.string(), z.unknown()).default({}) }).passthrough(),
+  z.object({ output_type: z.literal('display_data'), data: z.record(z.string(), z.unknown()).default({}) }).passthrough(),
+  z.object({ output_type: z.literal('error'), ename: z.string(), evalue: z.string(), traceback: z.array(z.string()).default([]) }).passthrough(),
+])
+
+const CellSchema = z
+  .object({
+    cell_type: z.string(),
+    source: MultilineSchema,
+    outputs: z.array(z.unknown()).default([]),
+  })
+  .passthrough()
+
+export const NotebookJsonSchema = z.object({ cells: z.array(CellSchema) }).passthrough()
+
+export interface InjectionFlag {
+  cell: number
+  /** The removed text, shortened, for the record and the UI. */
+  excerpt: string
+}
+
+export interface NotebookDigest {
+  text: string
+  /** sha256 of the text: with the rubric hash and judge model it keys the judgement cache. */
+  hash: string
+  cells: number
+  truncatedCells: number
+  /** Passages addressed to the grader that were removed. */
+  flags: InjectionFlag[]
+}
+
+export interface DigestOptions {
+  /** Budget for the whole digest, in characters. */
+  maxChars: number
+}
+
+// eslint-disable-next-line no-control-regex -- ANSI colour codes are control characters by definition
+const ANSI = /\u001b\[[0-9;]*[A-Za-z]/g
+// zero-width and bidi controls hide or reorder text a human reviewer would see differently
+const INVISIBLE = /[\u00ad\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff]/g
+
+/**
+ * Phrases that address the grader rather than the reader of a notebook. The list is one layer of
+ * defence (the judge prompt fences the notebook and the rubric says it has no authority); it is
+ * tuned to leave ordinary scientific prose alone ("rate 5 Hz", "score the regions").
+ */
+const ADDRESSED_TO_GRADER: RegExp[] = [
+  /\b(?:ignore|disregard|forget|override|bypass)\b[^\n.]{0,60}?\b(?:instructions?|rubric|rules|prompt|guidelines|criteria|grading)\b[^\n]*/gi,
+  /\b(?:give|assign|award|grant)\b[^\n.]{0,40}?\b(?:5|five|full|max(?:imum)?|perfect|highest|top)\s*(?:\/\s*5|out of (?:5|five)|marks?|points?|scores?|stars?|ratings?|grades?)\b[^\n]*/gi,
+  /\b(?:give|assign|award|grant)\s+(?:this(?: notebook| submission| work)?|it|me|us)\s+(?:a\s+)?(?:5|five)\b(?!\s*(?:[a-z%µ]|\d))[^\n]*/gi,
+  /\b(?:score|grade|rate|mark)\b[^\n.]{0,20}?\b(?:this|the)\s+(?:notebook|submission|answer|solution|work)\b[^\n.]{0,30}?\b(?:5|five|full|max(?:imum)?|perfect|highest)\b[^\n]*/gi,
+  /\b(?:dear|attention|note (?:to|for)|hey|hello)\s+(?:the\s+)?(?:judge|grader|evaluator|reviewer|assessor|llm|ai|model|assistant)\b[^\n]*/gi,
+  /\b(?:you are|you're|act as)\s+(?:now\s+)?(?:an?|the)\s+(?:judge|grader|evaluator)\b[^\n]*/gi,
+  /\b(?:judge|grader|evaluator|assessor)s?\b[^\n.]{0,40}?\b(?:must|should|shall|will|are required to)\b[^\n]*/gi,
+  /\b(?:system|harness|evaluation|grading|rubric)\s+(?:message|note|override|update|instructions?)\s*:[^\n]*/gi,
+  /<\/?\s*(?:notebook|system|instructions?|rubric|judge)[^>\n]*>/gi,
+]
+
+export const REMOVED_MARKER = '[text addressed to the grader was removed by the harness]'
+
+/** Remove text addressed to the grader; return what was removed. */
+export function neutralize(text: string): { text: string; removed: string[] } {
+  const removed: string[] = []
+  let clean = text.normalize('NFKC').replace(INVISIBLE, '')
+  for (const pattern of ADDRESSED_TO_GRADER) {
+    clean = clean.replace(pattern, (match) => {
+      removed.push(match.trim())
+      return REMOVED_MARKER
+    })
+  }
+  return { text: clean, removed }
+}
+
+/** Keep the head and the tail; say how much was cut from the middle. */
+export function headTail(text: string, budget: number): { text: string; truncated: boolean } {
+  if (text.length <= budget) return { text, truncated: false }
+  const marker = (n: number) => `\n… [${n} characters omitted by the harness] …\n`
+  const keep = Math.max(0, budget - marker(text.length).length)
+  const head = Math.ceil(keep * 0.6)
+  const tail = keep - head
+  return { text: text.slice(0, head) + marker(text.length - keep) + (tail > 0 ? text.slice(-tail) : ''), truncated: true }
+}
+
+interface CellParts {
+  header: string
+  body: string
+}
+
+function outputText(raw: unknown): string {
+  const parsed = OutputSchema.safeParse(raw)
+  if (!parsed.success) return '[an output the harness could not read]'
+  const output = parsed.data
+  switch (output.output_type) {
+    case 'stream':
+      return `[${output.name}]\n${output.text.replace(ANSI, '')}`
+    case 'error':
+      return `[error] ${output.ename}: ${output.evalue}\n${output.traceback.join('\n').replace(ANSI, '')}`
+    default: {
+      const kinds = Object.keys(output.data)
+      const plain = output.data['text/plain']
+      const images = kinds.filter((k) => k.startsWith('image/'))
+      const parts: string[] = []
+      if (images.length) parts.push(`[${images.join(', ')} output dropped from the digest]`)
+      else if (plain !== undefined) parts.push(`[${output.output_type === 'execute_result' ? 'result' : 'display'}]\n${MultilineSchema.parse(plain)}`)
+      else if (kinds.length) parts.push(`[${kinds.join(', ')} output dropped from the digest]`)
+      return parts.join('\n')
+    }
+  }
+}
+
+function cellParts(cell: z.infer<typeof CellSchema>, index: number, report: CellReport | undefined): CellParts {
+  if (cell.cell_type !== 'code') return { header: `### cell ${index} · ${cell.cell_type}`, body: cell.source }
+  const status = report?.status ?? 'unknown'
+  const error = report?.error ? ` (${report.error.ename})` : ''
+  const outputs = cell.outputs.map(outputText).filter(Boolean)
+  const body = `${cell.source}${outputs.length ? `\n--- outputs ---\n${outputs.join('\n')}` : ''}`
+  return { header: `### cell ${index} · code · status: ${status}${error}`, body }
+}
+
+/** Build the digest of an executed notebook (nbformat JSON) with the runner's per-cell statuses. */
+export function digestNotebook(notebookJson: string, cells: CellReport[], options: DigestOptions): NotebookDigest {
+  const notebook = NotebookJsonSchema.parse(JSON.parse(notebookJson))
+  const reports = new Map(cells.map((c) => [c.index, c]))
+  const flags: InjectionFlag[] = []
+  const parts = notebook.cells.map((cell, index) => {
+    const part = cellParts(cell, index, reports.get(index))
+    const { text, removed } = neutralize(part.body)
+    flags.push(...removed.map((excerpt) => ({ cell: index, excerpt: excerpt.slice(0, 200) })))
+    return { header: part.header, body: text }
+  })
+  // share the budget: short cells keep everything, long ones split what the short ones left
+  const overhead = parts.reduce((sum, p) => sum + p.header.length + 2, 0)
+  let remaining = Math.max(0, options.maxChars - overhead)
+  const order = parts.map((p, i) => i).sort((a, b) => parts[a]!.body.length - parts[b]!.body.length)
+  const budgets = new Array<number>(parts.length).fill(0)
+  order.forEach((index, rank) => {
+    const fair = Math.floor(remaining / (parts.length - rank))
+    budgets[index] = Math.min(parts[index]!.body.length, Math.max(fair, 200))
+    remaining -= budgets[index]!
+  })
+  let truncatedCells = 0
+  const text = parts
+    .map((part, index) => {
+      const cut = headTail(part.body, budgets[index]!)
+      if (cut.truncated) truncatedCells += 1
+      return `${part.header}\n${cut.text}`
+    })
+    .join('\n\n')
+  return { text, hash: createHash('sha256').update(text).digest('hex'), cells: parts.length, truncatedCells, flags }
+}

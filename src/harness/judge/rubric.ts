@@ -1,0 +1,77 @@
+import { createHash } from 'node:crypto'
+import { readFileSync } from 'node:fs'
+import { parse as parseYaml } from 'yaml'
+import { z } from 'zod'
+import { JUDGE_DIMENSIONS } from '../goal/schema.ts'
+
+/**
+ * The judge's instructions: an anchored rubric and versioned domain facts, both plain Markdown
+ * files with a `version` in their frontmatter. Their hash joins the judgement cache key and the
+ * trial record, so a cached judgement is reused only under the same rubric.
+ */
+
+export type JudgeDimension = (typeof JUDGE_DIMENSIONS)[number]
+
+const FrontmatterSchema = z.object({ version: z.union([z.number(), z.string()]) }).passthrough()
+
+export interface RubricFile {
+  file: string
+  version: string
+  body: string
+}
+
+export interface Rubric {
+  rubric: RubricFile
+  facts: RubricFile
+  /** sha256 over both files' full text: any edit invalidates cached judgements. */
+  hash: string
+}
+
+export class RubricError extends Error {
+  override name = 'RubricError'
+}
+
+function readVersioned(file: string, what: string): { text: string; parsed: RubricFile } {
+  let text: string
+  try {
+    text = readFileSync(file, 'utf8')
+  } catch {
+    throw new RubricError(`${file}: the judge's ${what} file is missing; set judge.${what === 'rubric' ? 'rubric' : 'facts'} in the skilldelta() options or create it`)
+  }
+  const match = /^---\r?\n([\s\S]*?)\r?\n---\r?\n?([\s\S]*)$/.exec(text)
+  const frontmatter = FrontmatterSchema.safeParse(match ? parseYaml(match[1] ?? '') : undefined)
+  if (!match || !frontmatter.success) {
+    throw new RubricError(`${file}: needs YAML frontmatter with a version (---\\nversion: 1\\n---) so judgements can say which ${what} graded them`)
+  }
+  const body = (match[2] ?? '').trim()
+  if (!body) throw new RubricError(`${file}: the ${what} is empty`)
+  return { text, parsed: { file, version: String(frontmatter.data.version), body } }
+}
+
+export function loadRubric(rubricFile: string, factsFile: string): Rubric {
+  const rubric = readVersioned(rubricFile, 'rubric')
+  const missing = JUDGE_DIMENSIONS.filter((d) => !rubric.parsed.body.includes(d))
+  if (missing.length) throw new RubricError(`${rubricFile}: the rubric does not describe ${missing.join(', ')}; anchor every dimension (1–5)`)
+  const facts = readVersioned(factsFile, 'facts')
+  const hash = createHash('sha256').update(rubric.text).update('\0').update(facts.text).digest('hex')
+  return { rubric: rubric.parsed, facts: facts.parsed, hash }
+}
+
+const DimensionVerdictSchema = z
+  .object({
+    reason: z.string().min(1).max(2000),
+    score: z.literal([1, 2, 3, 4, 5]),
+  })
+  .strict()
+
+/** What the judge must return: a reason then an integer score per dimension, nothing else. */
+export const JudgementSchema = z
+  .object(Object.fromEntries(JUDGE_DIMENSIONS.map((d) => [d, DimensionVerdictSchema])) as Record<JudgeDimension, typeof DimensionVerdictSchema>)
+  .strict()
+export type Judgement = z.infer<typeof JudgementSchema>
+
+/** The same schema as JSON Schema, for provider-native structured output. */
+export function judgementJsonSchema(): Record<string, unknown> {
+  const { $schema: _ignored, ...schema } = z.toJSONSchema(JudgementSchema) as Record<string, unknown>
+  return schema
+}
