@@ -8,6 +8,7 @@ import { compileGoal } from './harness/goal/compile.ts'
 import { executeNotebook } from './harness/notebook/execute.ts'
 import { METRICS, type MetricName } from './harness/report/ablation.ts'
 import { baselineFrom, DEFAULT_MARGIN, formatGate, gate, readBaseline, writeBaseline } from './harness/report/gate.ts'
+import { agreement, calibration, formatAgreement, formatCalibration } from './harness/report/judge-quality.ts'
 import { readRecords, recordsFile } from './harness/store/records.ts'
 import { formatSummary, readRunRecords, summariseRecords } from './harness/trial/summary.ts'
 import { assessExecution } from './matchers/toExecute.ts'
@@ -25,6 +26,13 @@ Usage:
   skilldelta gate --run <run id> [--results results] [--baseline results/baseline.json] [--margin 0.1]
       Compare a run with the baseline, paired by (model, condition, goal). Exit 1 on a regression
       (the whole 95% CI of new − baseline below −margin); drops within the noise are reported.
+  skilldelta judge calibrate --run <run id> [--good fixture-oracle] [--bad fixture-broken] [--results results]
+      How well the run's judge separates known-good notebooks (oracles) from known-bad ones
+      (negative controls) on the same goals. Make the run with e.g.
+      SKILLDELTA_JUDGE=kimi-k2.6 npx vitest run --project fixture-oracle --project fixture-broken -t zero_shot
+  skilldelta judge agree --run <run id> --with <run id> [--results results]
+      Inter-judge agreement (quadratic-weighted Cohen's κ per dimension) between two runs of the same
+      trials graded by different judges (the trial cache makes the second run judge-only).
   skilldelta compile <GOAL.md> [--out <file.test.ts | dir>]
       Print (or write) the Vitest test module a GOAL.md compiles to.
   skilldelta execute <notebook.ipynb> [--dir <trial dir>] [--timeout <s>] [--sandbox auto|bwrap|none]
@@ -134,6 +142,44 @@ async function baselineOrGate(
   return regressions.length ? 1 : 0
 }
 
+async function judgeQuality(
+  action: string | undefined,
+  values: { run?: string | undefined; with?: string | undefined; results?: string | undefined; good?: string | undefined; bad?: string | undefined },
+): Promise<number> {
+  const results = path.resolve(values.results ?? 'results')
+  const load = async (run: string | undefined, flag: string) => {
+    if (!run) throw new UsageError(`skilldelta judge ${action}: ${flag} <run id> is required (the directory name under results/)`)
+    const records = await readRecords(recordsFile(results, run))
+    if (!records.some((r) => r.judge?.status === 'ok')) {
+      throw new UsageError(`skilldelta judge ${action}: run ${run} has no judged trials (run it with a judge: SKILLDELTA_JUDGE=<model>)`)
+    }
+    return records
+  }
+  try {
+    if (action === 'calibrate') {
+      const good = values.good ?? 'fixture-oracle'
+      const bad = values.bad ?? 'fixture-broken'
+      const result = calibration(await load(values.run, '--run'), good, bad)
+      console.log(formatCalibration(result, good, bad))
+      return result.paired === 0 ? 2 : 0
+    }
+    if (action === 'agree') {
+      console.log(formatAgreement(agreement(await load(values.run, '--run'), await load(values.with, '--with'))))
+      return 0
+    }
+  } catch (error) {
+    if (error instanceof UsageError) {
+      console.error(error.message)
+      return 2
+    }
+    throw error
+  }
+  console.error(`skilldelta judge: use "judge calibrate" or "judge agree"\n\n${USAGE}`)
+  return 2
+}
+
+class UsageError extends Error {}
+
 async function main(argv: string[]): Promise<number> {
   if (argv[0] === 'run') return runBenchmarks(argv.slice(1))
   const { positionals, values } = parseArgs({
@@ -149,11 +195,15 @@ async function main(argv: string[]): Promise<number> {
       baseline: { type: 'string' },
       margin: { type: 'string' },
       metric: { type: 'string' },
+      with: { type: 'string' },
+      good: { type: 'string' },
+      bad: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
   })
   const [command, file] = positionals
   if (command === 'gate') return baselineOrGate('gate', values)
+  if (command === 'judge') return judgeQuality(file, values)
   if (command === 'baseline' && file === 'update') return baselineOrGate('baseline', values)
   if (values.help || !command) {
     console.log(USAGE)

@@ -8,7 +8,7 @@ import { drawDeltaChart } from '../src/harness/report/chart.ts'
 import { MatrixSequencer } from '../src/harness/runtime/sequencer.ts'
 import { appendRecord, readRecords, recordsFile } from '../src/harness/store/records.ts'
 import type { TrialRecord } from '../src/harness/trial/record.ts'
-import { ROOT, tempDir } from './helpers.ts'
+import { judgeVerdict, ROOT, tempDir } from './helpers.ts'
 
 const dir = tempDir('sd-ablation-')
 
@@ -88,34 +88,21 @@ describe('the ablation table', () => {
 })
 
 describe('the judge tables', () => {
-  const judged = (r: TrialRecord, scores: [number, number, number, number]): TrialRecord => {
-    const [correctness, code_quality, scientific_validity, token_efficiency] = scores
-    return {
-      ...r,
-      judge: {
-        status: 'ok',
-        model: { name: 'j', requested: 'j', reported: 'j' },
-        rubric: { hash: 'h', version: '1', factsVersion: '1' },
-        digest: { hash: 'd', chars: 1, cells: 1, truncatedCells: 0 },
-        scores: { correctness, code_quality, scientific_validity, token_efficiency },
-        mean: scores.reduce((a, b) => a + b, 0) / 4,
-        flags: [],
-        attempts: 1,
-        tokensIn: null,
-        tokensOut: null,
-        latencyMs: 1,
-        cache: 'miss',
-      },
-    }
-  }
+  const judged = (r: TrialRecord, scores: [number, number, number, number]): TrialRecord => ({
+    ...r,
+    checks: { ...r.checks, judge_score: { status: 'pass', at: 't' } },
+    judge: judgeVerdict(scores),
+  })
   const ok = (condition: string, goal: string) => record('m', condition, goal, 'ok', { executes: 'pass' })
   const records: TrialRecord[] = [
     judged(ok('zero_shot', 'g1'), [2, 3, 2, 3]), // mean 2.5
     judged(ok('zero_shot', 'g2'), [3, 3, 3, 3]), // 3
-    record('m', 'zero_shot', 'g3', 'generation_failed', { executes: 'fail' }), // failed: 0 under failures-as-0
+    record('m', 'zero_shot', 'g3', 'generation_failed', { executes: 'fail', judge_score: 'fail' }), // failed: 0 under failures-as-0
     judged(ok('with_skills', 'g1'), [4, 4, 3, 5]), // 4
     judged(ok('with_skills', 'g2'), [4, 3, 4, 5]), // 4
-    { ...ok('with_skills', 'g3'), status: 'judge_error' as const }, // executed, but no judgement: excluded
+    { ...record('m', 'with_skills', 'g3', 'ok', { executes: 'pass', judge_score: 'fail' }), status: 'judge_error' as const }, // executed, no judgement: excluded
+    record('m', 'with_skills', 'g4', 'ok', { executes: 'pass' }), // the goal has no judge check: not in the judge tables at all
+    record('m', 'zero_shot', 'g4', 'ok', { executes: 'pass', judge_score: 'skip' }), // no judge in that run: likewise
   ]
   const report = buildReport(records)
 
@@ -128,8 +115,9 @@ describe('the judge tables', () => {
     expect(report.dimensions!.correctness!.rows[1]!.deltaSuccesses).toMatchObject({ delta: (4 - 2 + 4 - 3) / 2, n: 2 })
     expect(report.dimensions!.token_efficiency!.rows[1]!.deltaSuccesses).toMatchObject({ delta: 2, n: 2 })
     expect(report.judgeErrors).toBe(1)
-    // the objective table still counts the judge_error trial: it executed
-    expect(report.rows[1]).toMatchObject({ condition: 'with_skills', trials: 3, infra: 0, meanFailuresZero: 1 })
+    expect(report.judge!.rows.map((r) => r.goals)).toEqual([3, 3])
+    // the objective table counts every trial, the judge_error one too: it executed
+    expect(report.rows[1]).toMatchObject({ condition: 'with_skills', goals: 4, trials: 4, infra: 0, meanFailuresZero: 1 })
   })
 
   test('Markdown carries the judge table, the dimensions and the judge errors', () => {

@@ -6,6 +6,9 @@ import { describe, expect, test } from 'vitest'
 import { loadModels, type ModelSpec } from '../src/harness/config/models.ts'
 import { resolveSettings } from '../src/harness/config/settings.ts'
 import { parseGoal } from '../src/harness/goal/parse.ts'
+import { digestNotebook } from '../src/harness/judge/digest.ts'
+import { judgeNotebook } from '../src/harness/judge/judge.ts'
+import { loadRubric } from '../src/harness/judge/rubric.ts'
 import { chat, ModelMismatchError } from '../src/harness/models/chat.ts'
 import { runTrial } from '../src/harness/trial/run.ts'
 import { TrialRecordSchema } from '../src/harness/trial/record.ts'
@@ -45,5 +48,21 @@ describe('the embedded model', () => {
     expect(readFileSync(path.join(outcome.dir, 'reply.md'), 'utf8').length).toBeGreaterThan(0)
     if (record.status === 'generation_failed') expect(record.error).toBeTruthy()
     if (record.status === 'execution_failed') expect(record.execution?.firstError).toBeTruthy()
+  })
+
+  test('as a judge, a JSON-schema grammar holds it to the judgement schema on the first attempt', async () => {
+    const rubric = loadRubric(path.join(ROOT, 'benchmarks/judge/rubric.md'), path.join(ROOT, 'benchmarks/judge/domain-facts.md'))
+    const notebook = JSON.stringify({
+      nbformat: 4,
+      nbformat_minor: 5,
+      metadata: {},
+      cells: [{ id: 'a', cell_type: 'code', metadata: {}, execution_count: 1, source: 'print(1 + 1)', outputs: [{ output_type: 'stream', name: 'stdout', text: '2\n' }] }],
+    })
+    const digest = digestNotebook(notebook, [{ index: 0, cellType: 'code', status: 'ok', sourceExcerpt: 'print(1 + 1)' }], { maxChars: 4000 })
+    const result = await judgeNotebook({ judge: small(400), rubric, task: '# Goal: add two numbers\nPrint 1 + 1.', goalHash: 'g', digest, attempts: 1, cache: 'off' })
+    // what a 135M judge thinks is not evidence of anything; that its reply is a valid judgement is
+    expect(result.attempts).toBe(1)
+    for (const score of Object.values(result.scores)) expect([1, 2, 3, 4, 5]).toContain(score)
+    expect(result.mean).toBe(Object.values(result.scores).reduce((a, b) => a + b, 0) / 4)
   })
 })

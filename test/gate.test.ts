@@ -5,7 +5,7 @@ import { baselineFrom, gate, writeBaseline } from '../src/harness/report/gate.ts
 import { seededRandom } from '../src/harness/report/stats.ts'
 import { appendRecord } from '../src/harness/store/records.ts'
 import type { TrialRecord } from '../src/harness/trial/record.ts'
-import { ROOT, tempDir } from './helpers.ts'
+import { judgeVerdict, ROOT, tempDir } from './helpers.ts'
 
 const dir = tempDir('sd-gate-')
 const GOALS = 12
@@ -76,19 +76,8 @@ describe('the regression gate', () => {
     const judged = (runId: string, mean: (g: number) => number) =>
       run(runId, difficulty).map((r, g) => ({
         ...r,
-        judge: {
-          status: 'ok' as const,
-          model: { name: 'j', requested: 'j', reported: 'j' },
-          rubric: { hash: 'h', version: '1', factsVersion: '1' },
-          digest: { hash: 'd', chars: 1, cells: 1, truncatedCells: 0 },
-          mean: mean(g),
-          flags: [],
-          attempts: 1,
-          tokensIn: null,
-          tokensOut: null,
-          latencyMs: 1,
-          cache: 'miss' as const,
-        },
+        checks: { ...r.checks, judge_score: { status: 'pass' as const, at: 't' } },
+        judge: { ...judgeVerdict([3]), mean: mean(g) },
       }))
     const judgeBaseline = baselineFrom(judged('base', (g) => 4 + (g % 2) * 0.5), 'base', 'judge')
     expect(judgeBaseline.metric).toBe('judge')

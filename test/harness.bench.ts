@@ -1,12 +1,15 @@
 // Harness overhead figures: `npm run bench:harness`. Targets live here, not in timed tests.
 // Expect on 2 cores: compile ≪ 1 ms; trivial notebook ≈ 1–1.5 s (kernel start dominates);
-// PSD of 76 regions × 10 s ≈ 1 s (Python + scipy start-up dominates).
+// PSD of 76 regions × 10 s ≈ 0.8 s (Python + scipy start-up dominates); judge digest of a 40-cell
+// notebook ≈ 2 ms; notebook → sanitised HTML ≈ 0.7 s (nbconvert start-up dominates).
 import { readFileSync, writeFileSync } from 'node:fs'
 import path from 'node:path'
 import { bench, describe } from 'vitest'
 import { measurePsd } from '../src/harness/analysis/psd.ts'
 import { compileGoal } from '../src/harness/goal/compile.ts'
+import { digestNotebook } from '../src/harness/judge/digest.ts'
 import { executeNotebook } from '../src/harness/notebook/execute.ts'
+import { renderNotebookHtml } from '../src/harness/notebook/render.ts'
 import { notebookJson, ROOT, tempDir, writeSignal } from './helpers.ts'
 
 const dir = tempDir('sd-bench-')
@@ -36,5 +39,23 @@ describe('execute', () => {
 describe('analysis', () => {
   bench('Welch PSD, 76 regions × 10 s at 1 kHz', async () => {
     await measurePsd({ signal, band: [8, 12] })
+  }, { iterations: 5, time: 0, warmupIterations: 1 })
+})
+
+// a notebook of 40 code cells with long sources and outputs: what a driver/navigator episode leaves
+const bigCells = Array.from({ length: 40 }, (_, i) => `# cell ${i}\n${'x = np.arange(1000) * 2  # some work\n'.repeat(60)}print(x.sum())`)
+const bigNotebook = JSON.parse(notebookJson(bigCells)) as { cells: { outputs?: unknown[] }[] }
+for (const cell of bigNotebook.cells) cell.outputs = [{ output_type: 'stream', name: 'stdout', text: 'value\n'.repeat(400) }]
+const bigJson = JSON.stringify(bigNotebook)
+const bigReports = bigCells.map((source, index) => ({ index, cellType: 'code', status: 'ok' as const, sourceExcerpt: source.slice(0, 80) }))
+
+describe('judge and reports', () => {
+  bench('judge digest: 40 cells, 40 000-character budget (neutralise + head/tail)', () => {
+    digestNotebook(bigJson, bigReports, { maxChars: 40_000 })
+  })
+  let n = 0
+  bench('executed notebook → sanitised HTML (nbconvert in the sandbox)', async () => {
+    n += 1
+    await renderNotebookHtml(notebook, path.join(dir, `render-${n}.html`), 'auto')
   }, { iterations: 5, time: 0, warmupIterations: 1 })
 })

@@ -4,6 +4,8 @@ import path from 'node:path'
 import { execa } from 'execa'
 import { afterAll } from 'vitest'
 import { harnessPython, PACKAGE_ROOT, PYTHON_PACKAGE_DIR } from '../src/harness/config/paths.ts'
+import { JUDGE_DIMENSIONS } from '../src/harness/goal/schema.ts'
+import type { TrialRecord } from '../src/harness/trial/record.ts'
 
 export const ROOT = PACKAGE_ROOT
 
@@ -84,4 +86,23 @@ export function scratchProject(name: string, options: string, files: Record<stri
   }
   afterAll(() => rmSync(dir, { recursive: true, force: true }))
   return dir
+}
+
+/** A successful judgement for a test record: scores per dimension in JUDGE_DIMENSIONS order (cycled). */
+export function judgeVerdict(scores: number[], judge = 'j'): NonNullable<TrialRecord['judge']> {
+  const byDimension = Object.fromEntries(JUDGE_DIMENSIONS.map((d, i) => [d, scores[i % scores.length]!]))
+  return {
+    status: 'ok',
+    model: { name: judge, requested: judge, reported: judge },
+    rubric: { hash: 'h', version: '1', factsVersion: '1' },
+    digest: { hash: 'd', chars: 1, cells: 1, truncatedCells: 0 },
+    scores: byDimension,
+    mean: Object.values(byDimension).reduce((a, b) => a + b, 0) / JUDGE_DIMENSIONS.length,
+    flags: [],
+    attempts: 1,
+    tokensIn: null,
+    tokensOut: null,
+    latencyMs: 1,
+    cache: 'miss',
+  }
 }

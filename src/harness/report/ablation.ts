@@ -19,9 +19,15 @@ export function objectiveScore(record: TrialRecord): TrialScore {
   return objective.filter(([, check]) => check.status === 'pass').length / objective.length
 }
 
-/** The judge's mean (1–5), or one dimension's score. A judge failure is nobody's score. */
-export function judgeScore(dimension?: (typeof JUDGE_DIMENSIONS)[number]): (record: TrialRecord) => TrialScore {
+/**
+ * The judge's mean (1–5), or one dimension's score. Undefined — not applicable, left out of the
+ * judge tables — when the goal has no judge check or no judge graded this run; a judge failure
+ * is nobody's score ('infra'); no notebook is 'failed'.
+ */
+export function judgeScore(dimension?: (typeof JUDGE_DIMENSIONS)[number]): (record: TrialRecord) => TrialScore | undefined {
   return (record) => {
+    const check = record.checks.judge_score
+    if (!check || check.status === 'skip') return undefined
     if (record.status === 'infra_error' || record.status === 'judge_error') return 'infra'
     if (record.status === 'generation_failed' || record.status === 'pending') return 'failed'
     const judged = record.judge?.status === 'ok' ? (dimension ? record.judge.scores?.[dimension] : record.judge.mean) : undefined
@@ -71,13 +77,15 @@ const average = (values: (number | undefined)[]): number | undefined => {
 export function buildAblation(
   records: TrialRecord[],
   baseline = 'zero_shot',
-  score: (r: TrialRecord) => TrialScore = objectiveScore,
+  score: (r: TrialRecord) => TrialScore | undefined = objectiveScore,
   metric: string = METRICS.objective.label,
 ): Ablation {
   const cells = new Map<string, Map<string, GoalScores>>() // model → condition → goal → scores
   const params = new Map<string, number | null>()
   const ran = new Map<string, boolean[]>() // model · condition → executed cleanly, per counted trial
   for (const record of records) {
+    const value = score(record)
+    if (value === undefined) continue // this metric does not apply to the trial
     params.set(record.model.name, record.model.params)
     if (record.status !== 'infra_error') {
       const key = `${record.model.name}\u0000${record.condition}`
@@ -85,7 +93,7 @@ export function buildAblation(
     }
     const byCondition = cells.get(record.model.name) ?? new Map<string, GoalScores>()
     const byGoal = byCondition.get(record.condition) ?? new Map<string, TrialScore[]>()
-    byGoal.set(record.goal.id, [...(byGoal.get(record.goal.id) ?? []), score(record)])
+    byGoal.set(record.goal.id, [...(byGoal.get(record.goal.id) ?? []), value])
     byCondition.set(record.condition, byGoal)
     cells.set(record.model.name, byCondition)
   }
@@ -220,11 +228,11 @@ export function formatMarkdown(ablation: Ablation | AblationReport): string {
 }
 
 /** Per-goal means (failures as 0) for every model × condition: where the Δ comes from. */
-export function perGoalMarkdown(records: TrialRecord[], score: (r: TrialRecord) => TrialScore = objectiveScore): string {
+export function perGoalMarkdown(records: TrialRecord[], score: (r: TrialRecord) => TrialScore | undefined = objectiveScore): string {
   const columns = [...new Set(records.map((r) => `${r.model.name} · ${r.condition}`))].sort()
   const goals = [...new Set(records.map((r) => r.goal.id))].sort()
   const cell = (goal: string, column: string) => {
-    const samples = records.filter((r) => r.goal.id === goal && `${r.model.name} · ${r.condition}` === column).map(score)
+    const samples = records.filter((r) => r.goal.id === goal && `${r.model.name} · ${r.condition}` === column).flatMap((r) => score(r) ?? [])
     return fixed(cellMean(samples, 'failures_as_zero'))
   }
   return [`| Goal | ${columns.join(' | ')} |`, `|---|${columns.map(() => '---').join('|')}|`, ...goals.map((g) => `| ${g} | ${columns.map((c) => cell(g, c)).join(' | ')} |`)].join('\n')

@@ -34,12 +34,14 @@ export function baselineMetric(baseline: Pick<Baseline, 'metric'>): MetricName {
 }
 
 export function baselineFrom(records: TrialRecord[], runId: string, metric: MetricName = 'objective'): Baseline {
-  const score: (r: TrialRecord) => TrialScore = METRICS[metric].score
+  const score: (r: TrialRecord) => TrialScore | undefined = METRICS[metric].score
   const cells = new Map<string, Baseline['cells'][number]>()
   for (const r of records) {
     const key = `${r.model.name}\u0000${r.condition}\u0000${r.goal.id}`
     const cell = cells.get(key) ?? { model: r.model.name, condition: r.condition, goal: r.goal.id, scores: [] }
-    cell.scores.push(score(r))
+    const value = score(r)
+    if (value === undefined) continue // the metric does not apply (e.g. a goal without a judge check)
+    cell.scores.push(value)
     cells.set(key, cell)
   }
   return {
