@@ -100,7 +100,11 @@ describe('the judge tables', () => {
     record('m', 'zero_shot', 'g3', 'generation_failed', { executes: 'fail', judge_score: 'fail' }), // failed: 0 under failures-as-0
     judged(ok('with_skills', 'g1'), [4, 4, 3, 5]), // 4
     judged(ok('with_skills', 'g2'), [4, 3, 4, 5]), // 4
-    { ...record('m', 'with_skills', 'g3', 'ok', { executes: 'pass', judge_score: 'fail' }), status: 'judge_error' as const }, // executed, no judgement: excluded
+    {
+      ...record('m', 'with_skills', 'g3', 'ok', { executes: 'pass', judge_score: 'fail' }),
+      status: 'judge_error' as const,
+      judge: { ...judgeVerdict([1]), status: 'error' as const, scores: undefined, mean: undefined, error: { kind: 'invalid', message: 'no valid judgement' } },
+    }, // executed, no judgement: excluded
     record('m', 'with_skills', 'g4', 'ok', { executes: 'pass' }), // the goal has no judge check: not in the judge tables at all
     record('m', 'zero_shot', 'g4', 'ok', { executes: 'pass', judge_score: 'skip' }), // no judge in that run: likewise
   ]

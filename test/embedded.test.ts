@@ -59,7 +59,7 @@ describe('the embedded model', () => {
       cells: [{ id: 'a', cell_type: 'code', metadata: {}, execution_count: 1, source: 'print(1 + 1)', outputs: [{ output_type: 'stream', name: 'stdout', text: '2\n' }] }],
     })
     const digest = digestNotebook(notebook, [{ index: 0, cellType: 'code', status: 'ok', sourceExcerpt: 'print(1 + 1)' }], { maxChars: 4000 })
-    const result = await judgeNotebook({ judge: small(400), rubric, task: '# Goal: add two numbers\nPrint 1 + 1.', goalHash: 'g', digest, attempts: 1, cache: 'off' })
+    const result = await judgeNotebook({ judge: small(400), rubric, task: '# Goal: add two numbers\nPrint 1 + 1.', digest, attempts: 1, cache: 'off' })
     // what a 135M judge thinks is not evidence of anything; that its reply is a valid judgement is
     expect(result.attempts).toBe(1)
     for (const score of Object.values(result.scores)) expect([1, 2, 3, 4, 5]).toContain(score)

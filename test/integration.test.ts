@@ -130,7 +130,7 @@ describe('browsing a failing cell', () => {
       expect(readFileSync(executes[0]!.path!, 'utf8')).toMatch(/cell \d+ failed: TraitTypeError[\s\S]*--- traceback ---[\s\S]*load_default/)
       const html = readFileSync(executes[1]!.path!, 'utf8')
       expect(executes[1]!.contentType).toBe('text/html')
-      expect(html).toContain(`<meta http-equiv="Content-Security-Policy" content="default-src 'none';`)
+      expect(html).toMatch(/<meta content="default-src 'none';[^"]*" http-equiv="Content-Security-Policy"\/>/)
       expect(html).toContain('TraitTypeError')
       const judge = annotations['fixture-broken zero_shot > judge score ≥ 3']!
       expect(judge.map((a) => a.message)).toEqual(['judge: scores and reasons', 'what the judge read (notebook digest)', 'executed notebook (HTML)'])
@@ -188,6 +188,36 @@ describe('a broken GOAL.md fails its own collection, not the run', () => {
     expect(stdout).not.toContain('Unhandled')
     // progress: the bad file has no trials, the good one has one condition × one sample
     expect(stdout).toMatch(/\[skilldelta\] 1\/1 trials · [\d.]+\/min · ETA 0 s · tiny › benchmarks\/tutorial\/good\.GOAL\.md › zero_shot/)
+  })
+})
+
+describe('choosing the judge for a run', () => {
+  const files = (judge: string) => ({
+    'models.yaml': [
+      'models:',
+      '  - { name: tiny, provider: fixture, model: t/tiny, script: script.yaml }',
+      '  - { name: remote, provider: openai, base_url: "http://127.0.0.1:9/v1", model: r/remote, api_key_env: SKILLDELTA_TEST_UNSET_KEY }',
+      `judge: ${judge}`,
+    ].join('\n'),
+    'script.yaml': 'replies:\n  - text: "```python\\n# %%\\nprint(42)\\n```"\n',
+    'benchmarks/tutorial/add.GOAL.md': '---\nchecks:\n  executes: true\n  judge_score: 3\n---\n# Goal: Print 42\n',
+  })
+
+  // (these scratch projects have no rubric of their own: the one skilldelta ships is used)
+  test('a judge without its API key: judge checks are skipped with that reason, never scored', async () => {
+    const project = scratchProject('judge-no-key', `{ conditions: ['zero_shot' as const] }`, files('{ model: remote }'))
+    const { report, stdout } = await vitestRun(['--project', 'tiny'], newRunId('judge-no-key'), project)
+    const results = Object.fromEntries(report.testResults.flatMap((f) => f.assertionResults.map((a) => [a.fullName, a.status])))
+    expect(results).toEqual({ 'zero_shot executes': 'passed', 'zero_shot judge score ≥ 3': 'skipped' })
+    expect(stdout).toContain('judge remote is unavailable: model "remote": the environment variable SKILLDELTA_TEST_UNSET_KEY (api_key_env in models.yaml) is not set')
+  })
+
+  test('a judge that is the model under test stops the run with the fix', async () => {
+    const project = scratchProject('judge-self', `{ conditions: ['zero_shot' as const] }`, files('{ model: tiny }'))
+    const result = await execa('node', [VITEST, 'run', '--project', 'tiny'], { cwd: project, reject: false, timeout: 60_000, env: { CI: 'true', SKILLDELTA_JUDGE: '' } })
+    expect(result.exitCode).toBe(1)
+    expect(result.stdout + result.stderr).toContain('tiny: the judge (tiny) is the model under test, and a model grading its own notebooks is biased')
+    expect(result.stdout + result.stderr).toContain('judge.allow_same_as_generator: true')
   })
 })
 

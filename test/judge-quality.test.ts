@@ -56,8 +56,8 @@ describe('judge calibration on known-good and known-bad notebooks', () => {
       { goal: 'g3', good: 3, bad: undefined },
     ])
     expect(result).toMatchObject({ paired: 2, separated: 1 })
-    // good {4.5, 4, 3} vs bad {2, 4}: 4.5 wins twice, 4 wins once and ties once, 3 wins once → 4.5 of 6
-    expect(result.auc).toBeCloseTo(4.5 / 6, 10)
+    // over the paired goals g1, g2 — good {4.5, 4} vs bad {2, 4}: 4.5 wins twice, 4 wins once and ties once → 3.5 of 4
+    expect(result.auc).toBeCloseTo(3.5 / 4, 10)
   })
 
   test('agreement pairs the same trials across two runs and gives κ per dimension', () => {
@@ -69,8 +69,12 @@ describe('judge calibration on known-good and known-bad notebooks', () => {
       judged('b', 'm', 'g4', [3, 1, 1, 2], 'judge-b'),
       judged('b', 'm', 'g9', [1, 1, 1, 1], 'judge-b'), // not in the first run: unpaired
     ]
-    const result = agreement(a, b)
+    // a cell whose notebook differs between the runs is not comparable
+    const otherNotebook = judged('a', 'm', 'g5', [1])
+    otherNotebook.judge!.digest = { hash: 'another', chars: 1, cells: 1, truncatedCells: 0 }
+    const result = agreement([...a, otherNotebook], [...b, judged('b', 'm', 'g5', [5], 'judge-b')])
     expect(result.pairs).toBe(4)
+    expect(result.differentNotebooks).toBe(1)
     expect(result.judges).toEqual(['judge-a', 'judge-b'])
     for (const d of JUDGE_DIMENSIONS) expect(result.kappa[d]).toBeCloseTo(1, 10)
   })
@@ -83,7 +87,7 @@ describe('judge calibration on known-good and known-bad notebooks', () => {
     const ok = await cli('calibrate', '--run', 'r', '--good', 'oracle', '--bad', 'broken')
     expect(ok.exitCode).toBe(0)
     expect(ok.stdout).toContain('| g1 | 4.50 | 2.00 |')
-    expect(ok.stdout).toContain('higher on 1 of 2 goals; AUC 0.75')
+    expect(ok.stdout).toContain('higher on 1 of 2 goals; AUC 0.88')
     const none = await cli('calibrate', '--run', 'plain')
     expect(none.exitCode).toBe(2)
     expect(none.stderr).toContain('run plain has no judged trials')

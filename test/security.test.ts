@@ -183,15 +183,20 @@ describe('rendered notebooks are inert in the browser that shows them', () => {
             outputs: [
               { output_type: 'display_data', metadata: {}, data: { 'text/html': '<script>alert(3)</script><b onclick="alert(4)">bold</b><iframe src="https://evil.example"></iframe>', 'text/plain': 'x' } },
               { output_type: 'display_data', metadata: {}, data: { 'application/javascript': 'alert(5)', 'text/plain': 'js' } },
+              // passes nbconvert's own sanitiser: an unescaped output type, and an unquoted image attribute
+              { output_type: 'display_data', metadata: {}, data: { 'text/vnd.mermaid': '</pre><script>alert(6)</script><meta http-equiv="refresh" content="0;url=https://evil.example"><form action="https://evil.example"><input></form>' } },
+              { output_type: 'display_data', metadata: { 'image/png': { width: '1 onerror=alert(7)' } }, data: { 'image/png': 'iVBORw0KGgo=', 'text/plain': 'img' } },
             ],
           },
         ],
       }),
     )
     const html = readFileSync(await renderNotebookHtml(notebook, path.join(dir, 'out.html'), 'auto'), 'utf8')
-    expect(html).toMatch(/^[\s\S]{0,400}<head><meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'; img-src data:; font-src data:">/)
+    expect(html).toMatch(/^[\s\S]{0,400}<head><meta content="default-src 'none'; [^"]*base-uri 'none'; form-action 'none'" http-equiv="Content-Security-Policy"\/>/)
     expect(html).toContain('<b>bold</b>') // harmless markup stays
-    expect(html).not.toMatch(/<script>alert|<img[^>]*onerror|onclick=|<iframe/)
-    expect(html).not.toContain('alert(5)')
+    // (escaped text such as &lt;img onerror=…&gt; is harmless and may stay; live tags may not)
+    expect(html).not.toMatch(/<script|<img[^>]*\son\w+=|<[a-z][^>]*\sonclick=|<iframe|<form|http-equiv="refresh"/i)
+    for (const payload of ['alert(5)', 'alert(6)', 'alert(7)']) expect(html).not.toContain(payload) // live code, not escaped text
+    expect(html.match(/<meta/g)).toHaveLength(2) // the policy and the charset, nothing else
   })
 })

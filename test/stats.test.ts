@@ -42,7 +42,7 @@ describe('paired skill Δ', () => {
     expect(result).toMatchObject({ delta: 0.5, ci: [0.5, 0.5], sdDiff: 0, mde: 0 })
   })
 
-  test('the interval is reproducible (seeded) and the MDE follows (z_α/2 + z_β)·sd/√n', () => {
+  test('the interval is reproducible (seeded) and the MDE follows (t_{1−α/2} + t_{0.8})·sd/√n with n − 1 df', () => {
     const withSkills = cells({ a: [3], b: [4], c: [2], d: [5], e: [3] })
     const without = cells({ a: [2], b: [4], c: [1], d: [3], e: [3] })
     const first = pairedDelta(withSkills, without, { convention: 'successes' })!
@@ -53,7 +53,8 @@ describe('paired skill Δ', () => {
     expect(first.ci[1]).toBeGreaterThanOrEqual(first.delta)
     // diffs 1, 0, 1, 2, 0 → sd = 0.8367
     expect(first.sdDiff).toBeCloseTo(0.83666, 4)
-    expect(first.mde).toBeCloseTo((2.8 * 0.83666) / Math.sqrt(5), 2)
+    // t quantiles at 4 df: 2.776 (α/2 = 0.025) and 0.941 (power 0.8)
+    expect(first.mde).toBeCloseTo(((2.776445 + 0.940965) * 0.83666) / Math.sqrt(5), 3)
   })
 
   test('no pairable goal gives no Δ rather than a made-up one', () => {

@@ -1,4 +1,6 @@
+import { existsSync } from 'node:fs'
 import path from 'node:path'
+import { PACKAGE_ROOT } from './paths.ts'
 import { z } from 'zod'
 
 export const BUILTIN_CONDITIONS = ['zero_shot', 'one_shot', 'with_skills'] as const
@@ -42,17 +44,27 @@ export type ExecutionSettings = z.infer<typeof ExecutionSettingsSchema>
 
 export const JudgeSettingsSchema = z
   .object({
-    /** Anchored 1–5 rubric for the four dimensions (Markdown with a `version` in its frontmatter). */
-    rubric: z.string().default('benchmarks/judge/rubric.md'),
-    /** Versioned domain facts the judge must use over its own memory. */
-    facts: z.string().default('benchmarks/judge/domain-facts.md'),
+    /**
+     * Anchored 1–5 rubric for the four dimensions (Markdown with a `version` in its frontmatter).
+     * Default: the project's benchmarks/judge/rubric.md, else the one skilldelta ships.
+     */
+    rubric: z.string().optional(),
+    /** Versioned domain facts the judge must use over its own memory (default as for the rubric). */
+    facts: z.string().optional(),
     /** Size budget of the notebook digest the judge reads, in characters (cells are cut head+tail). */
     maxDigestChars: z.number().int().min(2_000).default(40_000),
     /** Replies that fail validation are retried with the error until this many attempts. */
     attempts: z.number().int().min(1).max(10).default(3),
   })
   .strict()
-export type JudgeSettings = z.infer<typeof JudgeSettingsSchema>
+export type JudgeSettings = Omit<z.infer<typeof JudgeSettingsSchema>, 'rubric' | 'facts'> & { rubric: string; facts: string }
+
+/** An explicit path is the user's; the default is the project's own file, else the package's. */
+function judgeFile(root: string, explicit: string | undefined, fallback: string): string {
+  if (explicit) return path.resolve(root, explicit)
+  const own = path.resolve(root, fallback)
+  return existsSync(own) ? own : path.join(PACKAGE_ROOT, fallback)
+}
 
 export const SkilldeltaOptionsSchema = z
   .object({
@@ -116,6 +128,10 @@ export function resolveSettings(options: SkilldeltaOptions, root: string, env = 
     skills: parsed.skills,
     oraclesDir: path.resolve(root, parsed.oraclesDir),
     execution: { ...parsed.execution, sandbox },
-    judge: { ...parsed.judge, rubric: path.resolve(root, parsed.judge.rubric), facts: path.resolve(root, parsed.judge.facts) },
+    judge: {
+      ...parsed.judge,
+      rubric: judgeFile(root, parsed.judge.rubric, 'benchmarks/judge/rubric.md'),
+      facts: judgeFile(root, parsed.judge.facts, 'benchmarks/judge/domain-facts.md'),
+    },
   }
 }

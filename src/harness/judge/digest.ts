@@ -56,34 +56,58 @@ const INVISIBLE = /[\u00ad\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\u
 
 /**
  * Phrases that address the grader rather than the reader of a notebook. The list is one layer of
- * defence (the judge prompt fences the notebook and the rubric says it has no authority); it is
- * tuned to leave ordinary scientific prose alone ("rate 5 Hz", "score the regions").
+ * defence (the judge prompt fences the notebook and the rubric says it has no authority). Each
+ * pattern needs a grading word AND an instruction, so ordinary prose survives ("assign 5 points
+ * per cluster", "the evaluator will integrate with Heun", "ignore the first 1000 ms"); every
+ * repetition is bounded, so a hostile megabyte-long line cannot make matching slow.
  */
+const REST = String.raw`[^\n.!?]{0,200}`
+const GRADER = String.raw`(?:judge|grader|evaluator|assessor|reviewer|llm|ai)`
 const ADDRESSED_TO_GRADER: RegExp[] = [
-  /\b(?:ignore|disregard|forget|override|bypass)\b[^\n.]{0,60}?\b(?:instructions?|rubric|rules|prompt|guidelines|criteria|grading)\b[^\n]*/gi,
-  /\b(?:give|assign|award|grant)\b[^\n.]{0,40}?\b(?:5|five|full|max(?:imum)?|perfect|highest|top)\s*(?:\/\s*5|out of (?:5|five)|marks?|points?|scores?|stars?|ratings?|grades?)\b[^\n]*/gi,
-  /\b(?:give|assign|award|grant)\s+(?:this(?: notebook| submission| work)?|it|me|us)\s+(?:a\s+)?(?:5|five)\b(?!\s*(?:[a-z%µ]|\d))[^\n]*/gi,
-  /\b(?:score|grade|rate|mark)\b[^\n.]{0,20}?\b(?:this|the)\s+(?:notebook|submission|answer|solution|work)\b[^\n.]{0,30}?\b(?:5|five|full|max(?:imum)?|perfect|highest)\b[^\n]*/gi,
-  /\b(?:dear|attention|note (?:to|for)|hey|hello)\s+(?:the\s+)?(?:judge|grader|evaluator|reviewer|assessor|llm|ai|model|assistant)\b[^\n]*/gi,
-  /\b(?:you are|you're|act as)\s+(?:now\s+)?(?:an?|the)\s+(?:judge|grader|evaluator)\b[^\n]*/gi,
-  /\b(?:judge|grader|evaluator|assessor)s?\b[^\n.]{0,40}?\b(?:must|should|shall|will|are required to)\b[^\n]*/gi,
-  /\b(?:system|harness|evaluation|grading|rubric)\s+(?:message|note|override|update|instructions?)\s*:[^\n]*/gi,
-  /<\/?\s*(?:notebook|system|instructions?|rubric|judge)[^>\n]*>/gi,
+  // "ignore the rubric", "disregard all previous instructions"
+  new RegExp(String.raw`\b(?:ignore|disregard|forget|override|bypass)\s+(?:all\s+|any\s+|the\s+|your\s+|these\s+|those\s+)?(?:(?:previous|prior|above|earlier|grading|scoring)\s+)?(?:instructions?|rubric|prompt|system prompt|grading (?:rules|criteria))\b${REST}`, 'gi'),
+  // "give full marks", "award 5/5", "grant a perfect score"
+  new RegExp(String.raw`\b(?:give|award|grant)\b[^\n.]{0,40}?(?:\b5\s*\/\s*5|\b5 out of 5|\bfive out of five|\bfull (?:marks|points|scores?)|\bperfect (?:scores?|grades?|ratings?|marks)|\b(?:max(?:imum)?|highest|top) (?:scores?|grades?|ratings?|marks))\b${REST}`, 'gi'),
+  // "give this notebook a 5" (but not "give it 5 ms")
+  new RegExp(String.raw`\b(?:give|award|grant)\s+(?:this(?: notebook| submission)?|it|me|us)\s+(?:a\s+)?(?:5|five)\b(?!\s*(?:[a-z%µ]|\d))${REST}`, 'gi'),
+  // "score this notebook 5", "rate the submission as perfect"
+  new RegExp(String.raw`\b(?:score|grade|rate|mark)\s+(?:this|the|my)\s+(?:notebook|submission)\b[^\n.]{0,30}?\b(?:5|five|perfect|full marks|max(?:imum)?)\b${REST}`, 'gi'),
+  // "Note to the grader", "Dear judge", "Grader: …", "Graders, …"
+  new RegExp(String.raw`\b(?:dear|attention|note (?:to|for)|message (?:to|for)|hey|hello|hi)\s+(?:the\s+)?${GRADER}s?\b${REST}`, 'gi'),
+  new RegExp(String.raw`(?:^|[\s#*>"'(])${GRADER}s?\s*[:,]${REST}`, 'gim'),
+  // "you are now the judge", "act as the grader"
+  new RegExp(String.raw`\b(?:you are|you're|act as)\s+(?:now\s+)?(?:an?|the)\s+${GRADER}\b${REST}`, 'gi'),
+  // "the judge must give …"
+  new RegExp(String.raw`\b${GRADER}s?\s+(?:must|should|shall|is required to|are required to)\s+(?:give|award|assign|score|rate|grade|ignore|output|return|respond)\b${REST}`, 'gi'),
+  // fake harness messages
+  new RegExp(String.raw`\b(?:system|harness|grader|judge|rubric)\s+(?:message|override|instructions?|prompt)\s*:${REST}`, 'gi'),
+  // tags that imitate the prompt's structure
+  /<\/?\s*(?:notebook|system|instructions?|rubric|judge)\b[^>\n]{0,200}>/gi,
 ]
 
 export const REMOVED_MARKER = '[text addressed to the grader was removed by the harness]'
 
-/** Remove text addressed to the grader; return what was removed. */
+/**
+ * Remove text addressed to the grader; return what was removed. Invisible characters (zero-width,
+ * bidi controls) are dropped everywhere; Unicode compatibility forms (full-width letters, …) are
+ * folded only in lines that contained such text, so 10⁻³ and m² reach the judge as written.
+ */
 export function neutralize(text: string): { text: string; removed: string[] } {
   const removed: string[] = []
-  let clean = text.normalize('NFKC').replace(INVISIBLE, '')
-  for (const pattern of ADDRESSED_TO_GRADER) {
-    clean = clean.replace(pattern, (match) => {
-      removed.push(match.trim())
-      return REMOVED_MARKER
-    })
-  }
-  return { text: clean, removed }
+  const lines = text.replace(INVISIBLE, '').split('\n')
+  const clean = lines.map((line) => {
+    let folded = line.normalize('NFKC')
+    let hit = false
+    for (const pattern of ADDRESSED_TO_GRADER) {
+      folded = folded.replace(pattern, (match) => {
+        hit = true
+        removed.push(match.trim())
+        return match.startsWith(' ') || match.startsWith('#') ? `${match[0]}${REMOVED_MARKER}` : REMOVED_MARKER
+      })
+    }
+    return hit ? folded : line
+  })
+  return { text: clean.join('\n'), removed }
 }
 
 /** Keep the head and the tail; say how much was cut from the middle. */
@@ -123,10 +147,13 @@ function outputText(raw: unknown): string {
   }
 }
 
+/** Header fields come from the notebook too (an exception class can be named anything): keep them to identifiers. */
+const identifier = (text: string): string => text.replace(/[^\w.]/g, '_').slice(0, 80)
+
 function cellParts(cell: z.infer<typeof CellSchema>, index: number, report: CellReport | undefined): CellParts {
-  if (cell.cell_type !== 'code') return { header: `### cell ${index} · ${cell.cell_type}`, body: cell.source }
+  if (cell.cell_type !== 'code') return { header: `### cell ${index} · ${identifier(cell.cell_type)}`, body: cell.source }
   const status = report?.status ?? 'unknown'
-  const error = report?.error ? ` (${report.error.ename})` : ''
+  const error = report?.error ? ` (${identifier(report.error.ename)})` : ''
   const outputs = cell.outputs.map(outputText).filter(Boolean)
   const body = `${cell.source}${outputs.length ? `\n--- outputs ---\n${outputs.join('\n')}` : ''}`
   return { header: `### cell ${index} · code · status: ${status}${error}`, body }
@@ -139,27 +166,31 @@ export function digestNotebook(notebookJson: string, cells: CellReport[], option
   const flags: InjectionFlag[] = []
   const parts = notebook.cells.map((cell, index) => {
     const part = cellParts(cell, index, reports.get(index))
-    const { text, removed } = neutralize(part.body)
+    // no cell can be worth more than the whole budget: cut first, so filtering work stays bounded
+    const { text, removed } = neutralize(headTail(part.body, options.maxChars).text)
     flags.push(...removed.map((excerpt) => ({ cell: index, excerpt: excerpt.slice(0, 200) })))
     return { header: part.header, body: text }
   })
   // share the budget: short cells keep everything, long ones split what the short ones left
   const overhead = parts.reduce((sum, p) => sum + p.header.length + 2, 0)
   let remaining = Math.max(0, options.maxChars - overhead)
+  const floor = Math.min(200, Math.floor(options.maxChars / Math.max(1, parts.length)))
   const order = parts.map((p, i) => i).sort((a, b) => parts[a]!.body.length - parts[b]!.body.length)
   const budgets = new Array<number>(parts.length).fill(0)
   order.forEach((index, rank) => {
     const fair = Math.floor(remaining / (parts.length - rank))
-    budgets[index] = Math.min(parts[index]!.body.length, Math.max(fair, 200))
-    remaining -= budgets[index]!
+    budgets[index] = Math.min(parts[index]!.body.length, Math.max(fair, floor))
+    remaining = Math.max(0, remaining - budgets[index]!)
   })
   let truncatedCells = 0
-  const text = parts
+  const joined = parts
     .map((part, index) => {
       const cut = headTail(part.body, budgets[index]!)
       if (cut.truncated) truncatedCells += 1
       return `${part.header}\n${cut.text}`
     })
     .join('\n\n')
+  // thousands of cells can still outgrow the budget through their headers and floors: cap the whole
+  const text = headTail(joined, options.maxChars).text
   return { text, hash: createHash('sha256').update(text).digest('hex'), cells: parts.length, truncatedCells, flags }
 }

@@ -3,8 +3,10 @@ import path from 'node:path'
 import type { ModelSpec, ModelsFile } from '../config/models.ts'
 import type { RunSettings } from '../config/settings.ts'
 import type { Goal } from '../goal/schema.ts'
-import { sameModel } from '../models/chat.ts'
+import { DEFAULT_GGUF } from '../config/paths.ts'
 import { cacheMode } from '../store/cache.ts'
+import type { CellReport } from '../notebook/report.ts'
+import type { TrialRecord } from '../trial/record.ts'
 import type { TrialOutcome } from '../trial/run.ts'
 import { digestNotebook } from './digest.ts'
 import { JudgeError, judgeNotebook, type JudgeResult } from './judge.ts'
@@ -36,12 +38,19 @@ export function resolveJudge(file: Pick<ModelsFile, 'models' | 'judges' | 'judge
   return { model, allowSameAsGenerator: config?.allow_same_as_generator ?? false }
 }
 
-/** The same weights behind the same kind of endpoint: a self-judging setup. */
+/** Model ids name the same weights when they differ only by Ollama's implicit ":latest" tag. */
+const canonicalId = (id: string): string => id.replace(/:latest$/, '')
+
+/**
+ * A self-judging setup: the same entry, or the same model id behind the same kind of endpoint
+ * (exact ids: "gpt-4o" and "gpt-4o-mini" are different models). The same weights served by two
+ * different providers cannot be told apart here — name your judge with care.
+ */
 export function isSameModel(judge: ModelSpec, generator: ModelSpec): boolean {
   if (judge.name === generator.name) return true
   if (judge.provider !== generator.provider) return false
-  if (judge.provider === 'embedded' && generator.provider === 'embedded') return (judge.gguf ?? '') === (generator.gguf ?? '')
-  return sameModel(judge.model, generator.model) || sameModel(generator.model, judge.model)
+  if (judge.provider === 'embedded' && generator.provider === 'embedded') return (judge.gguf ?? DEFAULT_GGUF) === (generator.gguf ?? DEFAULT_GGUF)
+  return canonicalId(judge.model) === canonicalId(generator.model)
 }
 
 export interface JudgeTrialInput {
@@ -59,16 +68,53 @@ export interface JudgeTrialInput {
  * verdict (or the judge_error) into the trial record, with the digest and judgement as artifacts.
  */
 export async function judgeTrial(input: JudgeTrialInput): Promise<JudgeSubject> {
+  const { record, execution } = input.outcome
+  if (record.status !== 'ok' && record.status !== 'execution_failed') {
+    return { judged: false, reason: `there is no executed notebook to judge (${record.status}${record.error ? `: ${record.error}` : ''})` }
+  }
+  // only the copy the harness collected: the sandbox's own files are the notebook's to forge
+  if (!execution?.executedNotebook) return { judged: false, reason: 'the harness could not collect the executed notebook, so there is nothing trustworthy to judge' }
+  try {
+    return await judgeExecuted(input, execution.executedNotebook, execution.cells)
+  } catch (error) {
+    // an unreadable notebook or a harness fault is still recorded as a failed judgement, never a silent gap
+    const message = (error as Error).message
+    return failJudgement(input, { kind: 'harness', message, attempts: 0 })
+  }
+}
+
+interface JudgeBase {
+  model: { name: string; requested: string; reported: string | null }
+  rubric?: NonNullable<TrialRecord['judge']>['rubric']
+  digest?: NonNullable<TrialRecord['judge']>['digest']
+  flags: NonNullable<TrialRecord['judge']>['flags']
+}
+
+async function failJudgement(
+  input: JudgeTrialInput,
+  failure: { kind: string; message: string; attempts: number },
+  base: JudgeBase = { model: { name: input.setup.model.name, requested: input.setup.model.model, reported: null }, flags: [] },
+): Promise<JudgeSubject> {
+  const { record } = input.outcome
+  record.judge = { ...base, status: 'error', attempts: failure.attempts, tokensIn: null, tokensOut: null, latencyMs: 0, cache: 'miss', error: { kind: failure.kind, message: failure.message } }
+  // a notebook that ran keeps its execution status when only the judging failed
+  if (record.status === 'ok') {
+    record.status = 'judge_error'
+    record.error = `judge ${input.setup.model.name}: ${failure.message}`
+  }
+  await input.outcome.save()
+  return { judged: false, reason: `judge_error (${failure.kind}): ${failure.message}` }
+}
+
+async function judgeExecuted(input: JudgeTrialInput, notebookFile: string, cells: CellReport[]): Promise<JudgeSubject> {
   const { outcome, setup, settings } = input
-  const { record, execution, dir } = outcome
-  if (!execution) return { judged: false, reason: `there is no executed notebook to judge (${record.error ?? record.status})` }
+  const { record, dir } = outcome
   const rubric = loadRubric(settings.judge.rubric, settings.judge.facts)
-  const notebookFile = execution.executedNotebook ?? execution.notebook
-  const digest = digestNotebook(await readFile(notebookFile, 'utf8'), execution.cells, { maxChars: settings.judge.maxDigestChars })
+  const digest = digestNotebook(await readFile(notebookFile, 'utf8'), cells, { maxChars: settings.judge.maxDigestChars })
   await writeFile(path.join(dir, 'judge-digest.md'), digest.text)
   record.artifacts.judgeDigest = 'judge-digest.md'
-  const base = {
-    model: { name: setup.model.name, requested: setup.model.model, reported: null as string | null },
+  const base: JudgeBase = {
+    model: { name: setup.model.name, requested: setup.model.model, reported: null },
     rubric: { hash: rubric.hash.slice(0, 16), version: rubric.rubric.version, factsVersion: rubric.facts.version },
     digest: { hash: digest.hash.slice(0, 16), chars: digest.text.length, cells: digest.cells, truncatedCells: digest.truncatedCells },
     flags: digest.flags,
@@ -79,7 +125,6 @@ export async function judgeTrial(input: JudgeTrialInput): Promise<JudgeSubject> 
       judge: setup.model,
       rubric,
       task: input.goal.body,
-      goalHash: input.goal.hash,
       digest,
       attempts: settings.judge.attempts,
       cache: cacheMode(),
@@ -89,11 +134,7 @@ export async function judgeTrial(input: JudgeTrialInput): Promise<JudgeSubject> 
     })
   } catch (error) {
     if (!(error instanceof JudgeError)) throw error
-    record.judge = { ...base, status: 'error', attempts: error.attempts, tokensIn: null, tokensOut: null, latencyMs: 0, cache: 'miss', error: { kind: error.kind, message: error.message } }
-    record.status = 'judge_error'
-    record.error = `judge ${setup.model.name}: ${error.message}`
-    await outcome.save()
-    return { judged: false, reason: `judge_error (${error.kind}): ${error.message}` }
+    return failJudgement(input, { kind: error.kind, message: error.message, attempts: error.attempts }, base)
   }
   const reasons = Object.fromEntries(Object.entries(result.judgement).map(([d, v]) => [d, v.reason])) as Record<JudgeDimension, string>
   record.judge = {

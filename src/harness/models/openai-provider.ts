@@ -94,8 +94,9 @@ export const completeOpenAI: Complete<OpenAiLike> = async (model, messages, opti
 /** A cheap reachability probe, so a run against a stopped server fails in seconds, not at every trial. */
 export async function probeOpenAI(model: OpenAiLike, env: NodeJS.ProcessEnv = process.env): Promise<string | undefined> {
   if (model.provider !== 'openai') return undefined
+  const apiKey = apiKeyFor(model, env) ?? 'not-needed' // a missing key is its own, clearer error
   try {
-    const client = new OpenAI({ baseURL: model.base_url, apiKey: apiKeyFor(model, env) ?? 'not-needed', timeout: 5_000, maxRetries: 0 })
+    const client = new OpenAI({ baseURL: model.base_url, apiKey, timeout: 5_000, maxRetries: 0 })
     await client.models.list()
     return undefined
   } catch (error) {

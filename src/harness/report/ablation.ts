@@ -28,7 +28,8 @@ export function judgeScore(dimension?: (typeof JUDGE_DIMENSIONS)[number]): (reco
   return (record) => {
     const check = record.checks.judge_score
     if (!check || check.status === 'skip') return undefined
-    if (record.status === 'infra_error' || record.status === 'judge_error') return 'infra'
+    // a failed judgement (any kind) is reported apart, like an infrastructure failure
+    if (record.status === 'infra_error' || record.status === 'judge_error' || record.judge?.status === 'error') return 'infra'
     if (record.status === 'generation_failed' || record.status === 'pending') return 'failed'
     const judged = record.judge?.status === 'ok' ? (dimension ? record.judge.scores?.[dimension] : record.judge.mean) : undefined
     return judged ?? 'infra'
@@ -141,7 +142,7 @@ export interface AblationReport extends Ablation {
 }
 
 export function buildReport(records: TrialRecord[], baseline = 'zero_shot'): AblationReport {
-  const report: AblationReport = { ...buildAblation(records, baseline), judgeErrors: records.filter((r) => r.status === 'judge_error').length }
+  const report: AblationReport = { ...buildAblation(records, baseline), judgeErrors: records.filter((r) => r.judge?.status === 'error').length }
   if (records.some((r) => r.judge?.status === 'ok')) {
     report.judge = buildAblation(records, baseline, METRICS.judge.score, METRICS.judge.label)
     report.dimensions = Object.fromEntries(JUDGE_DIMENSIONS.map((d) => [d, buildAblation(records, baseline, judgeScore(d), `judge ${d} (1–5)`)]))
@@ -149,7 +150,7 @@ export function buildReport(records: TrialRecord[], baseline = 'zero_shot'): Abl
   return report
 }
 
-const fixed = (value: number | undefined, digits = 2): string => (value === undefined ? '—' : value.toFixed(digits))
+const fixed = (value: number | undefined, digits = 2): string => (value === undefined ? '—' : Number.isFinite(value) ? value.toFixed(digits) : '∞')
 const percent = (value: number | undefined): string => (value === undefined ? '—' : `${Math.round(value * 100)}%`)
 const signed = (value: number): string => `${value >= 0 ? '+' : ''}${value.toFixed(2)}`
 const humanParams = (params: number | null): string =>

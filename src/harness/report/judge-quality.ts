@@ -51,7 +51,7 @@ export interface Calibration {
   paired: number
   /** Of those, goals where the good notebook scored strictly higher. */
   separated: number
-  /** P(a random good notebook outscores a random bad one), ties count half: 0.5 is a coin. */
+  /** Over the paired goals: P(a random good notebook outscores a random bad one), ties count half; 0.5 is a coin. */
   auc: number | undefined
 }
 
@@ -62,8 +62,10 @@ export function calibration(records: TrialRecord[], good: string, bad: string): 
     records.filter((r) => r.model.name === model && (goal === undefined || r.goal.id === goal)).flatMap((r) => judgedMean(r) ?? [])
   const rows = goals.map((goal) => ({ goal, good: meanOf(scores(good, goal)), bad: meanOf(scores(bad, goal)) }))
   const paired = rows.filter((r) => r.good !== undefined && r.bad !== undefined)
-  const goodAll = scores(good)
-  const badAll = scores(bad)
+  // AUC over goals both models have, so a goal only one side reached cannot tilt it
+  const pairedGoals = new Set(paired.map((r) => r.goal))
+  const goodAll = records.filter((r) => r.model.name === good && pairedGoals.has(r.goal.id)).flatMap((r) => judgedMean(r) ?? [])
+  const badAll = records.filter((r) => r.model.name === bad && pairedGoals.has(r.goal.id)).flatMap((r) => judgedMean(r) ?? [])
   let wins = 0
   for (const g of goodAll) for (const b of badAll) wins += g > b ? 1 : g === b ? 0.5 : 0
   return {
@@ -75,21 +77,26 @@ export function calibration(records: TrialRecord[], good: string, bad: string): 
 }
 
 export interface Agreement {
-  /** Trials judged in both runs (matched by model, condition, goal, sample). */
+  /** Trials both judges graded, on the very same notebook (matched by cell and digest hash). */
   pairs: number
+  /** Cells found in both runs whose notebooks differ (a trial-cache miss): not comparable, left out. */
+  differentNotebooks: number
   kappa: Record<string, number | undefined>
   judges: [string, string]
 }
 
 export function agreement(first: TrialRecord[], second: TrialRecord[]): Agreement {
   const key = (r: TrialRecord) => `${r.model.name}\u0000${r.condition}\u0000${r.goal.id}\u0000${r.sample}`
-  const other = new Map(second.filter((r) => r.judge?.status === 'ok').map((r) => [key(r), r]))
-  const pairs = first.filter((r) => r.judge?.status === 'ok' && other.has(key(r))).map((r) => [r, other.get(key(r))!] as const)
+  const judgedOnly = (records: TrialRecord[]) => new Map(records.filter((r) => r.judge?.status === 'ok').map((r) => [key(r), r])) // one per cell
+  const a = judgedOnly(first)
+  const b = judgedOnly(second)
+  const both = [...a].flatMap(([k, r]) => (b.has(k) ? [[r, b.get(k)!] as const] : []))
+  const pairs = both.filter(([x, y]) => x.judge!.digest?.hash !== undefined && x.judge!.digest.hash === y.judge!.digest?.hash)
   const kappa = Object.fromEntries(
-    JUDGE_DIMENSIONS.map((d) => [d, quadraticKappa(pairs.map(([a]) => a.judge!.scores![d]!), pairs.map(([, b]) => b.judge!.scores![d]!))]),
+    JUDGE_DIMENSIONS.map((d) => [d, quadraticKappa(pairs.map(([x]) => x.judge!.scores![d]!), pairs.map(([, y]) => y.judge!.scores![d]!))]),
   )
   const judgeOf = (records: TrialRecord[]) => records.find((r) => r.judge)?.judge?.model.name ?? '—'
-  return { pairs: pairs.length, kappa, judges: [judgeOf(first), judgeOf(second)] }
+  return { pairs: pairs.length, differentNotebooks: both.length - pairs.length, kappa, judges: [judgeOf(first), judgeOf(second)] }
 }
 
 const fixed = (value: number | undefined): string => (value === undefined ? '—' : value.toFixed(2))
@@ -107,6 +114,8 @@ export function formatAgreement(result: Agreement): string {
     '|---|---|---|',
     ...JUDGE_DIMENSIONS.map((d) => `| ${d} | ${fixed(result.kappa[d])} | ${verdict(result.kappa[d])} |`),
     '',
-    `${result.judges[0]} vs ${result.judges[1]} over ${result.pairs} trials judged by both.`,
+    `${result.judges[0]} vs ${result.judges[1]} over ${result.pairs} notebooks judged by both` +
+      (result.differentNotebooks ? ` (${result.differentNotebooks} cells left out: the two runs judged different notebooks).` : '.') +
+      (result.judges[0] === result.judges[1] ? ' Both runs used the same judge: this is test–retest agreement.' : ''),
   ].join('\n')
 }

@@ -63,7 +63,7 @@ export interface PairedDelta {
   /** Goals that could not be paired (a side had no countable trial). */
   unpaired: number
   sdDiff: number
-  /** Minimum detectable effect at α = 0.05 (two-sided) and power 0.8. */
+  /** Minimum detectable effect at α = 0.05 (two-sided) and power 0.8; infinite with a single goal. */
   mde: number
   meanWith: number
   meanWithout: number
@@ -86,8 +86,17 @@ export function expandedTail(confidence: number, n: number): number {
   return jStat.normal.cdf(-Math.sqrt(n / (n - 1)) * jStat.studentt.inv(1 - alphaHalf, n - 1), 0, 1)
 }
 
-const Z_ALPHA_HALF = 1.959963984540054 // α = 0.05, two-sided
-const Z_BETA = 0.8416212335729143 // power 0.8
+const POWER = 0.8
+
+/**
+ * Minimum detectable effect of a paired comparison over n goals: (t_{1−α/2} + t_{power})·sd/√n with
+ * n − 1 degrees of freedom (z quantiles understate it by about 12 % at 10 goals).
+ */
+export function minimumDetectableEffect(sdDiff: number, n: number, confidence = 0.95): number {
+  if (n < 2) return Number.POSITIVE_INFINITY
+  const dof = n - 1
+  return ((jStat.studentt.inv(1 - (1 - confidence) / 2, dof) + jStat.studentt.inv(POWER, dof)) * sdDiff) / Math.sqrt(n)
+}
 
 /**
  * Paired Δ between two conditions. `withSkills` and `without` map goal id → that goal's trial scores.
@@ -122,7 +131,7 @@ export function pairedDelta(withSkills: Map<string, TrialScore[]>, without: Map<
     n: pairs.length,
     unpaired,
     sdDiff,
-    mde: ((Z_ALPHA_HALF + Z_BETA) * sdDiff) / Math.sqrt(pairs.length),
+    mde: minimumDetectableEffect(sdDiff, pairs.length, confidence),
     meanWith: mean(pairs.map((p) => p.with)),
     meanWithout: mean(pairs.map((p) => p.without)),
   }

@@ -48,21 +48,23 @@ function judgementMarkdown(outcome: TrialOutcome): string | undefined {
   if (judge.status === 'error') return `# Judge error (${judge.error?.kind})\n\n${judge.error?.message}\n`
   const rows = JUDGE_DIMENSIONS.map((d) => `| ${d} | ${judge.scores?.[d] ?? '—'} | ${(judge.reasons?.[d] ?? '').replace(/\|/g, '\\|').replace(/\n/g, ' ')} |`)
   const flags = judge.flags.length ? `\n\nRemoved ${judge.flags.length} passage(s) addressed to the grader: ${judge.flags.map((f) => `cell ${f.cell}: "${f.excerpt}"`).join('; ')}\n` : ''
-  return `# Judge: mean ${judge.mean?.toFixed(2)} (${judge.model.name}, rubric v${judge.rubric.version})\n\n| Dimension | Score | Reason |\n|---|---|---|\n${rows.join('\n')}\n${flags}`
+  return `# Judge: mean ${judge.mean?.toFixed(2)} (${judge.model.name}, rubric v${judge.rubric?.version ?? '?'})\n\n| Dimension | Score | Reason |\n|---|---|---|\n${rows.join('\n')}\n${flags}`
 }
 
 const rendered = new Map<string, Promise<string | undefined>>()
 
 /** The executed notebook as HTML, rendered once per trial. */
 function executedHtml(outcome: TrialOutcome, sandbox: ExecutionSettings['sandbox']): Promise<string | undefined> {
-  const source = outcome.execution?.executedNotebook ?? outcome.execution?.notebook
+  // only the copy the harness collected: files inside the sandbox are the notebook's to forge
+  const source = outcome.execution?.executedNotebook
   if (!source || !existsSync(source)) return Promise.resolve(undefined)
   let html = rendered.get(outcome.dir)
   if (!html) {
     const file = path.join(outcome.dir, 'executed.html')
     html = renderNotebookHtml(source, file, sandbox).then(
-      () => {
+      async () => {
         outcome.record.artifacts.html = 'executed.html'
+        await outcome.save()
         return file
       },
       (error: unknown) => {

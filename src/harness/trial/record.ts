@@ -70,8 +70,9 @@ export const TrialRecordSchema = z.object({
     .object({
       status: z.enum(['ok', 'error']),
       model: z.object({ name: z.string(), requested: z.string(), reported: z.string().nullable() }),
-      rubric: z.object({ hash: z.string(), version: z.string(), factsVersion: z.string() }),
-      digest: z.object({ hash: z.string(), chars: z.number().int(), cells: z.number().int(), truncatedCells: z.number().int() }),
+      /** Absent only when judging failed before the rubric or the digest existed. */
+      rubric: z.object({ hash: z.string(), version: z.string(), factsVersion: z.string() }).optional(),
+      digest: z.object({ hash: z.string(), chars: z.number().int(), cells: z.number().int(), truncatedCells: z.number().int() }).optional(),
       /** Integer 1–5 per dimension, and their mean (computed by the harness). */
       scores: z.record(z.string(), z.number()).optional(),
       mean: z.number().optional(),
