@@ -57,6 +57,8 @@ describe('the ablation table', () => {
     expect(skills).toMatchObject({ condition: 'with_skills', goals: 3, trials: 4, infra: 1, successRate: 1, meanSuccesses: 0.75, meanFailuresZero: 0.75 })
     // failures as 0: g1 1.0−0.5, g2 0.5−0 → Δ = 0.5; g3 has only an infra failure: unpaired
     expect(skills?.delta).toMatchObject({ delta: 0.5, n: 2, unpaired: 1 })
+    // normalised gain: the baseline left 1 − 0.25 of headroom on the paired goals; Δ closed two thirds of it
+    expect(skills?.gain).toBeCloseTo(0.5 / 0.75, 10)
     // successes only: g2 has no success at zero_shot → only g1 pairs: Δ = 0.5
     expect(skills?.deltaSuccesses).toMatchObject({ delta: 0.5, n: 1 })
   })
@@ -116,6 +118,7 @@ describe('the judge tables', () => {
     expect(skills).toMatchObject({ condition: 'with_skills', meanSuccesses: 4, infra: 1 })
     // paired over g1, g2 (g3 has no with_skills score): (4 − 2.5 + 4 − 3) / 2
     expect(skills!.delta).toMatchObject({ delta: 1.25, n: 2, unpaired: 1 })
+    expect(skills!.gain).toBeCloseTo(1.25 / (5 - 2.75), 10) // on the judge's 1–5 scale
     expect(report.dimensions!.correctness!.rows[1]!.deltaSuccesses).toMatchObject({ delta: (4 - 2 + 4 - 3) / 2, n: 2 })
     expect(report.dimensions!.token_efficiency!.rows[1]!.deltaSuccesses).toMatchObject({ delta: 2, n: 2 })
     expect(report.judgeErrors).toBe(1)

@@ -38,8 +38,8 @@ export function judgeScore(dimension?: (typeof JUDGE_DIMENSIONS)[number]): (reco
 
 /** The metrics a report (and the gate) can use, by name. */
 export const METRICS = {
-  objective: { label: 'objective checks passed (share)', score: objectiveScore },
-  judge: { label: 'judge score (mean of 4 dimensions, 1–5)', score: judgeScore() },
+  objective: { label: 'objective checks passed (share)', score: objectiveScore, max: 1 },
+  judge: { label: 'judge score (mean of 4 dimensions, 1–5)', score: judgeScore(), max: 5 },
 } as const
 export type MetricName = keyof typeof METRICS
 
@@ -60,6 +60,8 @@ export interface AblationRow {
   delta?: PairedDelta
   /** Δ vs the baseline condition, over successful trials only. */
   deltaSuccesses?: PairedDelta
+  /** Normalised gain (with − without) / (max − without), failures as 0, over the paired goals. */
+  gain?: number
 }
 
 export interface Ablation {
@@ -80,6 +82,8 @@ export function buildAblation(
   baseline = 'zero_shot',
   score: (r: TrialRecord) => TrialScore | undefined = objectiveScore,
   metric: string = METRICS.objective.label,
+  /** The best possible score under this metric (for the normalised gain). */
+  maxScore: number = METRICS.objective.max,
 ): Ablation {
   const cells = new Map<string, Map<string, GoalScores>>() // model → condition → goal → scores
   const params = new Map<string, number | null>()
@@ -122,6 +126,8 @@ export function buildAblation(
         const delta = pairedDelta(byGoal, base, { convention: 'failures_as_zero' })
         const deltaSuccesses = pairedDelta(byGoal, base, { convention: 'successes' })
         if (delta) row.delta = delta
+        // normalised gain (SkillsBench): how much of the headroom left by the baseline the skills closed
+        if (delta && delta.meanWithout < maxScore) row.gain = delta.delta / (maxScore - delta.meanWithout)
         if (deltaSuccesses) row.deltaSuccesses = deltaSuccesses
       }
       rows.push(row)
@@ -144,8 +150,8 @@ export interface AblationReport extends Ablation {
 export function buildReport(records: TrialRecord[], baseline = 'zero_shot'): AblationReport {
   const report: AblationReport = { ...buildAblation(records, baseline), judgeErrors: records.filter((r) => r.judge?.status === 'error').length }
   if (records.some((r) => r.judge?.status === 'ok')) {
-    report.judge = buildAblation(records, baseline, METRICS.judge.score, METRICS.judge.label)
-    report.dimensions = Object.fromEntries(JUDGE_DIMENSIONS.map((d) => [d, buildAblation(records, baseline, judgeScore(d), `judge ${d} (1–5)`)]))
+    report.judge = buildAblation(records, baseline, METRICS.judge.score, METRICS.judge.label, METRICS.judge.max)
+    report.dimensions = Object.fromEntries(JUDGE_DIMENSIONS.map((d) => [d, buildAblation(records, baseline, judgeScore(d), `judge ${d} (1–5)`, METRICS.judge.max)]))
   }
   return report
 }
@@ -157,7 +163,7 @@ const humanParams = (params: number | null): string =>
   params === null ? '—' : params >= 1e12 ? `${params / 1e12}T` : params >= 1e9 ? `${+(params / 1e9).toFixed(1)}B` : `${+(params / 1e6).toFixed(0)}M`
 
 export function ablationTable(ablation: Ablation): string[][] {
-  const header = ['Model', 'Params', 'Condition', 'Goals', 'Produced', 'Ran OK', 'Infra', 'Mean (fail=0)', 'Mean (successes)', `Δ vs ${ablation.baseline} [95% CI]`, 'MDE']
+  const header = ['Model', 'Params', 'Condition', 'Goals', 'Produced', 'Ran OK', 'Infra', 'Mean (fail=0)', 'Mean (successes)', `Δ vs ${ablation.baseline} [95% CI]`, 'MDE', 'Gain']
   const body = ablation.rows.map((r) => [
     r.model,
     humanParams(r.params),
@@ -170,6 +176,7 @@ export function ablationTable(ablation: Ablation): string[][] {
     fixed(r.meanSuccesses),
     r.delta ? `${signed(r.delta.delta)} [${signed(r.delta.ci[0])}, ${signed(r.delta.ci[1])}]` : r.condition === ablation.baseline ? '(baseline)' : '—',
     r.delta ? fixed(r.delta.mde) : '',
+    r.gain === undefined ? '' : fixed(r.gain),
   ])
   return [header, ...body]
 }
@@ -204,7 +211,8 @@ function markdownTable(rows: string[][]): string {
   return [`| ${header!.join(' | ')} |`, `|${header!.map(() => '---').join('|')}|`, ...body.map((row) => `| ${row.join(' | ')} |`)].join('\n')
 }
 
-const METHOD = 'Δ is paired by goal (samples averaged within a goal), failures counted as 0, with a 95% bootstrap CI over goals; MDE at α = 0.05, power 0.8. Infrastructure failures are excluded.'
+const METHOD =
+  'Δ is paired by goal (samples averaged within a goal), failures counted as 0, with a 95% bootstrap CI over goals (expanded percentile); MDE at α = 0.05, power 0.8; Gain = Δ / (max − baseline mean), the share of the headroom closed. Infrastructure failures are excluded.'
 
 export function formatTerminal(ablation: Ablation | AblationReport): string {
   const parts = [`score: ${ablation.metric}`, terminalTable(ablationTable(ablation))]
