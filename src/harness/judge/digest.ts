@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto'
 import { z } from 'zod'
 import type { CellReport } from '../notebook/report.ts'
+import { stripAnsi } from '../util/ansi.ts'
 
 /**
  * What the judge reads: the EXECUTED notebook, cell by cell — source, execution status, text
@@ -49,8 +50,6 @@ export interface DigestOptions {
   maxChars: number
 }
 
-// eslint-disable-next-line no-control-regex -- ANSI colour codes are control characters by definition
-const ANSI = /\u001b\[[0-9;]*[A-Za-z]/g
 // zero-width and bidi controls hide or reorder text a human reviewer would see differently
 const INVISIBLE = /[\u00ad\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff]/g
 
@@ -131,9 +130,9 @@ function outputText(raw: unknown): string {
   const output = parsed.data
   switch (output.output_type) {
     case 'stream':
-      return `[${output.name}]\n${output.text.replace(ANSI, '')}`
+      return `[${output.name}]\n${stripAnsi(output.text)}`
     case 'error':
-      return `[error] ${output.ename}: ${output.evalue}\n${output.traceback.join('\n').replace(ANSI, '')}`
+      return `[error] ${output.ename}: ${output.evalue}\n${stripAnsi(output.traceback.join('\n'))}`
     default: {
       const kinds = Object.keys(output.data)
       const plain = output.data['text/plain']

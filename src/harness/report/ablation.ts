@@ -1,5 +1,6 @@
 import { JUDGE_DIMENSIONS } from '../goal/schema.ts'
 import type { TrialRecord } from '../trial/record.ts'
+import { fixed, markdownTable, terminalTable } from './table.ts'
 import { cellMean, pairedDelta, successRate, type PairedDelta, type TrialScore } from './stats.ts'
 
 /**
@@ -156,7 +157,6 @@ export function buildReport(records: TrialRecord[], baseline = 'zero_shot'): Abl
   return report
 }
 
-const fixed = (value: number | undefined, digits = 2): string => (value === undefined ? '—' : Number.isFinite(value) ? value.toFixed(digits) : '∞')
 const percent = (value: number | undefined): string => (value === undefined ? '—' : `${Math.round(value * 100)}%`)
 const signed = (value: number): string => `${value >= 0 ? '+' : ''}${value.toFixed(2)}`
 const humanParams = (params: number | null): string =>
@@ -199,18 +199,6 @@ export function dimensionTable(report: AblationReport): string[][] {
   return [header, ...body]
 }
 
-function terminalTable(rows: string[][]): string {
-  const [header, ...body] = rows
-  const widths = header!.map((h, i) => Math.max(h.length, ...body.map((row) => row[i]?.length ?? 0)))
-  const line = (cells: string[]) => cells.map((c, i) => c.padEnd(widths[i] ?? 0)).join('  ')
-  return [line(header!), line(widths.map((w) => '─'.repeat(w))), ...body.map(line)].join('\n')
-}
-
-function markdownTable(rows: string[][]): string {
-  const [header, ...body] = rows
-  return [`| ${header!.join(' | ')} |`, `|${header!.map(() => '---').join('|')}|`, ...body.map((row) => `| ${row.join(' | ')} |`)].join('\n')
-}
-
 const METHOD =
   'Δ is paired by goal (samples averaged within a goal), failures counted as 0, with a 95% bootstrap CI over goals (expanded percentile); MDE at α = 0.05, power 0.8; Gain = Δ / (max − baseline mean), the share of the headroom closed. Infrastructure failures are excluded.'
 
@@ -244,5 +232,5 @@ export function perGoalMarkdown(records: TrialRecord[], score: (r: TrialRecord) 
     const samples = records.filter((r) => r.goal.id === goal && `${r.model.name} · ${r.condition}` === column).flatMap((r) => score(r) ?? [])
     return fixed(cellMean(samples, 'failures_as_zero'))
   }
-  return [`| Goal | ${columns.join(' | ')} |`, `|---|${columns.map(() => '---').join('|')}|`, ...goals.map((g) => `| ${g} | ${columns.map((c) => cell(g, c)).join(' | ')} |`)].join('\n')
+  return markdownTable([['Goal', ...columns], ...goals.map((g) => [g, ...columns.map((c) => cell(g, c))])])
 }

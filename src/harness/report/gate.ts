@@ -3,6 +3,7 @@ import path from 'node:path'
 import { z } from 'zod'
 import type { TrialRecord } from '../trial/record.ts'
 import { METRICS, type MetricName } from './ablation.ts'
+import { markdownTable } from './table.ts'
 import { pairedDelta, type PairedDelta, type TrialScore } from './stats.ts'
 
 /**
@@ -118,6 +119,6 @@ export function gate(records: TrialRecord[], baseline: Baseline, margin = DEFAUL
 }
 
 export function formatGate(rows: GateRow[], margin: number): string {
-  const lines = rows.map((r) => `| ${r.model} | ${r.condition} | ${r.verdict === 'regression' ? '**regression**' : r.verdict} | ${r.reason} |`)
-  return ['| Model | Condition | Verdict | Evidence |', '|---|---|---|---|', ...lines, '', `Regression: the 95% CI of (new − baseline), paired by goal, lies entirely below −${margin}.`].join('\n')
+  const table = markdownTable([['Model', 'Condition', 'Verdict', 'Evidence'], ...rows.map((r) => [r.model, r.condition, r.verdict === 'regression' ? '**regression**' : r.verdict, r.reason])])
+  return [table, '', `Regression: the 95% CI of (new − baseline), paired by goal, lies entirely below −${margin}.`].join('\n')
 }

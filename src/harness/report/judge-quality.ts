@@ -1,5 +1,6 @@
 import { JUDGE_DIMENSIONS } from '../goal/schema.ts'
 import type { TrialRecord } from '../trial/record.ts'
+import { fixed, markdownTable } from './table.ts'
 
 /**
  * Is the judge worth listening to? Two checks from records only:
@@ -99,20 +100,16 @@ export function agreement(first: TrialRecord[], second: TrialRecord[]): Agreemen
   return { pairs: pairs.length, differentNotebooks: both.length - pairs.length, kappa, judges: [judgeOf(first), judgeOf(second)] }
 }
 
-const fixed = (value: number | undefined): string => (value === undefined ? '—' : value.toFixed(2))
-
 export function formatCalibration(result: Calibration, good: string, bad: string): string {
-  const lines = [`| Goal | ${good} (good) | ${bad} (bad) |`, '|---|---|---|', ...result.rows.map((r) => `| ${r.goal} | ${fixed(r.good)} | ${fixed(r.bad)} |`)]
-  lines.push('', `The judge scored the good notebook higher on ${result.separated} of ${result.paired} goals; AUC ${fixed(result.auc)} (0.5 is a coin toss).`)
+  const table = markdownTable([['Goal', `${good} (good)`, `${bad} (bad)`], ...result.rows.map((r) => [r.goal, fixed(r.good), fixed(r.bad)])])
+  const lines = [table, '', `The judge scored the good notebook higher on ${result.separated} of ${result.paired} goals; AUC ${fixed(result.auc)} (0.5 is a coin toss).`]
   return lines.join('\n')
 }
 
 export function formatAgreement(result: Agreement): string {
   const verdict = (k: number | undefined) => (k === undefined ? 'undefined' : k >= 0.8 ? 'reliable' : k >= 0.667 ? 'tentative' : 'unreliable')
   return [
-    `| Dimension | κ (quadratic) | |`,
-    '|---|---|---|',
-    ...JUDGE_DIMENSIONS.map((d) => `| ${d} | ${fixed(result.kappa[d])} | ${verdict(result.kappa[d])} |`),
+    markdownTable([['Dimension', 'κ (quadratic)', 'Reading'], ...JUDGE_DIMENSIONS.map((d) => [d, fixed(result.kappa[d]), verdict(result.kappa[d])])]),
     '',
     `${result.judges[0]} vs ${result.judges[1]} over ${result.pairs} notebooks judged by both` +
       (result.differentNotebooks ? ` (${result.differentNotebooks} cells left out: the two runs judged different notebooks).` : '.') +

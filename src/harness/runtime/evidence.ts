@@ -7,6 +7,7 @@ import type { ExecutionSettings } from '../config/settings.ts'
 import { JUDGE_DIMENSIONS } from '../goal/schema.ts'
 import { renderNotebookHtml } from '../notebook/render.ts'
 import type { TrialOutcome } from '../trial/run.ts'
+import { stripAnsi } from '../util/ansi.ts'
 
 /**
  * What people need to see when a cell fails, as files in the trial directory: the generated
@@ -22,8 +23,6 @@ export interface Evidence {
   contentType: string
 }
 
-// eslint-disable-next-line no-control-regex -- ANSI colour codes are control characters by definition
-const ANSI = /\u001b\[[0-9;]*[A-Za-z]/g
 
 /** The failing cell, its source and its traceback, as plain text. */
 function failureText(outcome: TrialOutcome): string | undefined {
@@ -35,7 +34,7 @@ function failureText(outcome: TrialOutcome): string | undefined {
   if (execution.harnessError) lines.push(`harness: ${execution.harnessError}`)
   if (error) {
     lines.push('', `cell ${error.cell ?? '?'} failed: ${error.ename}: ${error.evalue}`, '', '--- source ---', cell?.sourceExcerpt ?? error.sourceExcerpt)
-    lines.push('', '--- traceback ---', (cell?.error?.traceback ?? error.traceback).join('\n').replace(ANSI, ''))
+    lines.push('', '--- traceback ---', stripAnsi((cell?.error?.traceback ?? error.traceback).join('\n')))
   }
   const problems = execution.validation.problems
   if (problems.length) lines.push('', '--- notebook problems ---', ...problems.map((p) => `${p.code} at ${p.path}: ${p.message} (${p.hint})`))

@@ -1,6 +1,7 @@
 import { readdir, readFile } from 'node:fs/promises'
 import path from 'node:path'
 import { TrialRecordSchema, type TrialRecord } from './record.ts'
+import { terminalTable } from '../report/table.ts'
 
 /** Every trial record of a run, read from results/<run id>/ (records are the source of truth). */
 export async function readRunRecords(resultsDir: string, runId: string): Promise<TrialRecord[]> {
@@ -55,7 +56,5 @@ export function formatSummary(rows: RunSummaryRow[]): string {
     `${r.checks.pass}/${r.checks.pass + r.checks.fail}${r.checks.skip ? ` (+${r.checks.skip} skipped)` : ''}`,
     String(r.tokensOut),
   ])
-  const widths = header.map((h, i) => Math.max(h.length, ...body.map((row) => row[i]?.length ?? 0)))
-  const line = (cells: string[]) => cells.map((c, i) => c.padEnd(widths[i] ?? 0)).join('  ')
-  return [line(header), line(widths.map((w) => '─'.repeat(w))), ...body.map(line)].join('\n')
+  return terminalTable([header, ...body])
 }
