@@ -13,7 +13,10 @@ const options: SkilldeltaOptions = {
 
 // SKILLDELTA_ALLURE=1 also writes allure-results/ (model, condition, goal and sample as parameters,
 // the same attachments as Vitest UI); browse it with `npx allure generate allure-results`.
-const allure = process.env.SKILLDELTA_ALLURE === '1' ? [['allure-vitest/reporter', { resultsDir: 'allure-results' }] as [string, Record<string, unknown>]] : []
+const allure =
+  process.env.SKILLDELTA_ALLURE === '1'
+    ? [['allure-vitest/reporter', { resultsDir: 'allure-results' }] as [string, Record<string, unknown>]]
+    : []
 
 export default defineConfig({
   plugins: [skilldelta(options)],

@@ -24,9 +24,14 @@ export class AblationReporter implements Reporter {
     const records = await readRecords(file)
     if (records.length === 0) return
     const ablation = buildReport(records)
-    this.vitest?.logger.log(`\nskill Δ — run ${settings.runId} (${records.length} trials)\n\n${formatTerminal(ablation)}\n`)
+    this.vitest?.logger.log(
+      `\nskill Δ — run ${settings.runId} (${records.length} trials)\n\n${formatTerminal(ablation)}\n`,
+    )
     const dir = path.dirname(file)
-    await writeFile(path.join(dir, 'ablation.md'), `${formatMarkdown(ablation)}\n\n## Per goal (mean score, failures as 0)\n\n${perGoalMarkdown(records)}\n`)
+    await writeFile(
+      path.join(dir, 'ablation.md'),
+      `${formatMarkdown(ablation)}\n\n## Per goal (mean score, failures as 0)\n\n${perGoalMarkdown(records)}\n`,
+    )
     await writeFile(path.join(dir, 'ablation.json'), `${JSON.stringify(ablation, null, 2)}\n`)
     const chart = await drawDeltaChart(path.join(dir, 'ablation.json'), path.join(dir, 'ablation.png'))
     if (chart) this.vitest?.logger.log(`chart: ${path.relative(process.cwd(), chart)}`)

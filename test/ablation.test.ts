@@ -3,7 +3,13 @@ import path from 'node:path'
 import { execa } from 'execa'
 import { describe, expect, test } from 'vitest'
 import type { TestSpecification, Vitest } from 'vitest/node'
-import { buildAblation, buildReport, formatMarkdown, objectiveScore, perGoalMarkdown } from '../src/harness/report/ablation.ts'
+import {
+  buildAblation,
+  buildReport,
+  formatMarkdown,
+  objectiveScore,
+  perGoalMarkdown,
+} from '../src/harness/report/ablation.ts'
 import { drawDeltaChart } from '../src/harness/report/chart.ts'
 import { MatrixSequencer } from '../src/harness/runtime/sequencer.ts'
 import { appendRecord, readRecords, recordsFile } from '../src/harness/store/records.ts'
@@ -12,7 +18,14 @@ import { judgeVerdict, ROOT, tempDir } from './helpers.ts'
 
 const dir = tempDir('sd-ablation-')
 
-function record(model: string, condition: string, goal: string, status: TrialRecord['status'], checks: Record<string, 'pass' | 'fail' | 'skip'>, sample = 0): TrialRecord {
+function record(
+  model: string,
+  condition: string,
+  goal: string,
+  status: TrialRecord['status'],
+  checks: Record<string, 'pass' | 'fail' | 'skip'>,
+  sample = 0,
+): TrialRecord {
   return {
     schema: 'skilldelta.trial/1',
     runId: 'r1',
@@ -23,7 +36,16 @@ function record(model: string, condition: string, goal: string, status: TrialRec
     status,
     checks: Object.fromEntries(Object.entries(checks).map(([name, s]) => [name, { status: s, at: 't' }])),
     ...(status === 'ok' || status === 'execution_failed'
-      ? { execution: { status: status === 'ok' ? 'ok' : 'cell_error', isolated: true, wallMs: 1, cellsRun: 1, codeCells: 1, firstError: null } }
+      ? {
+          execution: {
+            status: status === 'ok' ? 'ok' : 'cell_error',
+            isolated: true,
+            wallMs: 1,
+            cellsRun: 1,
+            codeCells: 1,
+            firstError: null,
+          },
+        }
       : {}),
     artifacts: { dir: 'x' },
     startedAt: 't',
@@ -32,8 +54,12 @@ function record(model: string, condition: string, goal: string, status: TrialRec
 
 describe('trial scores', () => {
   test('a share of objective checks, or a status; the judge check never counts here', () => {
-    expect(objectiveScore(record('m', 'c', 'g', 'ok', { executes: 'pass', 'psd_peak[0]': 'fail', judge_score: 'skip' }))).toBe(0.5)
-    expect(objectiveScore(record('m', 'c', 'g', 'execution_failed', { executes: 'fail', 'psd_peak[0]': 'fail' }))).toBe(0)
+    expect(
+      objectiveScore(record('m', 'c', 'g', 'ok', { executes: 'pass', 'psd_peak[0]': 'fail', judge_score: 'skip' })),
+    ).toBe(0.5)
+    expect(objectiveScore(record('m', 'c', 'g', 'execution_failed', { executes: 'fail', 'psd_peak[0]': 'fail' }))).toBe(
+      0,
+    )
     expect(objectiveScore(record('m', 'c', 'g', 'generation_failed', { executes: 'fail' }))).toBe('failed')
     expect(objectiveScore(record('m', 'c', 'g', 'infra_error', {}))).toBe('infra')
   })
@@ -53,8 +79,23 @@ describe('the ablation table', () => {
   test('known answers: means under both conventions, success rate, paired Δ', () => {
     const { rows } = buildAblation(records)
     const [base, skills] = rows
-    expect(base).toMatchObject({ condition: 'zero_shot', goals: 2, trials: 2, successRate: 0.5, meanFailuresZero: 0.25, meanSuccesses: 0.5 })
-    expect(skills).toMatchObject({ condition: 'with_skills', goals: 3, trials: 4, infra: 1, successRate: 1, meanSuccesses: 0.75, meanFailuresZero: 0.75 })
+    expect(base).toMatchObject({
+      condition: 'zero_shot',
+      goals: 2,
+      trials: 2,
+      successRate: 0.5,
+      meanFailuresZero: 0.25,
+      meanSuccesses: 0.5,
+    })
+    expect(skills).toMatchObject({
+      condition: 'with_skills',
+      goals: 3,
+      trials: 4,
+      infra: 1,
+      successRate: 1,
+      meanSuccesses: 0.75,
+      meanFailuresZero: 0.75,
+    })
     // failures as 0: g1 1.0−0.5, g2 0.5−0 → Δ = 0.5; g3 has only an infra failure: unpaired
     expect(skills?.delta).toMatchObject({ delta: 0.5, n: 2, unpaired: 1 })
     // normalised gain: the baseline left 1 − 0.25 of headroom on the paired goals; Δ closed two thirds of it
@@ -81,7 +122,9 @@ describe('the ablation table', () => {
 
   test('Markdown for job summaries and PRs', () => {
     const markdown = formatMarkdown(buildAblation(records))
-    expect(markdown).toContain('| Model | Params | Condition | Goals | Produced | Ran OK | Infra | Mean (fail=0) | Mean (successes) | Δ vs zero_shot [95% CI] | MDE |')
+    expect(markdown).toContain(
+      '| Model | Params | Condition | Goals | Produced | Ran OK | Infra | Mean (fail=0) | Mean (successes) | Δ vs zero_shot [95% CI] | MDE |',
+    )
     // zero_shot: one of two trials produced a notebook and it ran; with_skills: 3 of 3 produced, 2 ran cleanly, 1 infra
     expect(markdown).toContain('| m | 14B | zero_shot | 2 | 50% | 50% | 0 | 0.25 | 0.50 | (baseline) |  |')
     expect(markdown).toMatch(/\| m \| 14B \| with_skills \| 3 \| 100% \| 67% \| 1 \| 0\.75 \| 0\.75 \| \+0\.50 \[/)
@@ -105,7 +148,13 @@ describe('the judge tables', () => {
     {
       ...record('m', 'with_skills', 'g3', 'ok', { executes: 'pass', judge_score: 'fail' }),
       status: 'judge_error' as const,
-      judge: { ...judgeVerdict([1]), status: 'error' as const, scores: undefined, mean: undefined, error: { kind: 'invalid', message: 'no valid judgement' } },
+      judge: {
+        ...judgeVerdict([1]),
+        status: 'error' as const,
+        scores: undefined,
+        mean: undefined,
+        error: { kind: 'invalid', message: 'no valid judgement' },
+      },
     }, // executed, no judgement: excluded
     record('m', 'with_skills', 'g4', 'ok', { executes: 'pass' }), // the goal has no judge check: not in the judge tables at all
     record('m', 'zero_shot', 'g4', 'ok', { executes: 'pass', judge_score: 'skip' }), // no judge in that run: likewise
@@ -124,13 +173,21 @@ describe('the judge tables', () => {
     expect(report.judgeErrors).toBe(1)
     expect(report.judge!.rows.map((r) => r.goals)).toEqual([3, 3])
     // the objective table counts every trial, the judge_error one too: it executed
-    expect(report.rows[1]).toMatchObject({ condition: 'with_skills', goals: 4, trials: 4, infra: 0, meanFailuresZero: 1 })
+    expect(report.rows[1]).toMatchObject({
+      condition: 'with_skills',
+      goals: 4,
+      trials: 4,
+      infra: 0,
+      meanFailuresZero: 1,
+    })
   })
 
   test('Markdown carries the judge table, the dimensions and the judge errors', () => {
     const markdown = formatMarkdown(report)
     expect(markdown).toContain('**Score: judge score (mean of 4 dimensions, 1–5)** (independent judge)')
-    expect(markdown).toContain('| Model | Condition | correctness | code_quality | scientific_validity | token_efficiency |')
+    expect(markdown).toContain(
+      '| Model | Condition | correctness | code_quality | scientific_validity | token_efficiency |',
+    )
     expect(markdown).toMatch(/\| m \| with_skills \| 4\.00 \(Δ \+1\.50 \[[^\]]+\]\) \| 3\.50 \(Δ \+0\.50/)
     expect(markdown).toContain('Judge errors: 1 trial(s) could not be judged')
   })
@@ -149,7 +206,11 @@ describe('the judge tables', () => {
 describe('the results store', () => {
   test('concurrent appends never interleave; a torn last line is skipped', async () => {
     const results = path.join(dir, 'results')
-    await Promise.all(Array.from({ length: 40 }, (_, i) => appendRecord(results, { ...record('m', 'zero_shot', `g${i}`, 'ok', { executes: 'pass' }), runId: 'run' })))
+    await Promise.all(
+      Array.from({ length: 40 }, (_, i) =>
+        appendRecord(results, { ...record('m', 'zero_shot', `g${i}`, 'ok', { executes: 'pass' }), runId: 'run' }),
+      ),
+    )
     const file = recordsFile(results, 'run')
     appendFileSync(file, '{"schema":"skilldelta.trial/1","runId":"run","goal":{"id"') // a write cut short
     const read = await readRecords(file)
@@ -161,11 +222,25 @@ describe('the results store', () => {
 
 describe('one run, one id', () => {
   test('two model projects in one invocation share a run id and one records.jsonl; the reporter prints Δ', async () => {
-    const result = await execa('node', [path.join(ROOT, 'node_modules/vitest/vitest.mjs'), 'run', '--project', 'fixture-oracle', '--project', 'fixture-broken', 'benchmarks/abstract', '-t', 'zero_shot'], {
-      cwd: ROOT,
-      reject: false,
-      env: { SKILLDELTA_RUN_ID: '', CI: 'true' },
-    })
+    const result = await execa(
+      'node',
+      [
+        path.join(ROOT, 'node_modules/vitest/vitest.mjs'),
+        'run',
+        '--project',
+        'fixture-oracle',
+        '--project',
+        'fixture-broken',
+        'benchmarks/abstract',
+        '-t',
+        'zero_shot',
+      ],
+      {
+        cwd: ROOT,
+        reject: false,
+        env: { SKILLDELTA_RUN_ID: '', CI: 'true' },
+      },
+    )
     const runId = /skill Δ — run (\S+)/.exec(result.stdout)?.[1]
     expect(runId).toBeTruthy()
     const records = await readRecords(recordsFile(path.join(ROOT, 'results'), runId!))
@@ -178,7 +253,10 @@ describe('one run, one id', () => {
 describe('sharded runs', () => {
   test('every (model, goal) file lands in exactly one shard, whatever order the projects were discovered in', async () => {
     const specs = ['m-a', 'm-b', 'm-c'].flatMap((project) =>
-      ['g1', 'g2', 'g3', 'g4', 'g5'].map((goal) => ({ project: { name: project }, moduleId: path.join(ROOT, `benchmarks/${goal}.GOAL.md`) })),
+      ['g1', 'g2', 'g3', 'g4', 'g5'].map((goal) => ({
+        project: { name: project },
+        moduleId: path.join(ROOT, `benchmarks/${goal}.GOAL.md`),
+      })),
     ) as unknown as TestSpecification[]
     const shardsOf = async (order: TestSpecification[], count: number) => {
       const out: string[][] = []
@@ -195,7 +273,9 @@ describe('sharded runs', () => {
       const all = forward.flat()
       expect(all).toHaveLength(specs.length)
       expect(new Set(all).size).toBe(specs.length)
-      expect(Math.max(...forward.map((s) => s.length)) - Math.min(...forward.map((s) => s.length))).toBeLessThanOrEqual(1)
+      expect(Math.max(...forward.map((s) => s.length)) - Math.min(...forward.map((s) => s.length))).toBeLessThanOrEqual(
+        1,
+      )
     }
   })
 
@@ -203,17 +283,33 @@ describe('sharded runs', () => {
     const vitest = path.join(ROOT, 'node_modules/vitest/vitest.mjs')
     const reports = path.join(ROOT, 'test/.tmp/blob-reports')
     const args = ['--project', 'fixture-oracle', '--project', 'fixture-broken', 'benchmarks/abstract']
-    const run = (runId: string, extra: string[]) => execa('node', [vitest, 'run', ...args, ...extra], { cwd: ROOT, reject: false, env: { SKILLDELTA_RUN_ID: runId, CI: 'true' } })
-    const ablation = (runId: string) => JSON.parse(readFileSync(path.join(ROOT, 'results', runId, 'ablation.json'), 'utf8'))
+    const run = (runId: string, extra: string[]) =>
+      execa('node', [vitest, 'run', ...args, ...extra], {
+        cwd: ROOT,
+        reject: false,
+        env: { SKILLDELTA_RUN_ID: runId, CI: 'true' },
+      })
+    const ablation = (runId: string) =>
+      JSON.parse(readFileSync(path.join(ROOT, 'results', runId, 'ablation.json'), 'utf8'))
     try {
       await run('parity-whole', [])
-      for (const shard of ['1/2', '2/2']) await run('parity-sharded', [`--shard=${shard}`, '--reporter=blob', `--outputFile=${reports}/blob-${shard.replace('/', '-')}.json`])
-      const merged = await execa('node', [vitest, '--merge-reports', reports], { cwd: ROOT, reject: false, env: { SKILLDELTA_RUN_ID: 'parity-sharded', CI: 'true' } })
+      for (const shard of ['1/2', '2/2'])
+        await run('parity-sharded', [
+          `--shard=${shard}`,
+          '--reporter=blob',
+          `--outputFile=${reports}/blob-${shard.replace('/', '-')}.json`,
+        ])
+      const merged = await execa('node', [vitest, '--merge-reports', reports], {
+        cwd: ROOT,
+        reject: false,
+        env: { SKILLDELTA_RUN_ID: 'parity-sharded', CI: 'true' },
+      })
       expect(merged.stdout).toContain('skill Δ — run parity-sharded (6 trials)')
       expect(merged.stdout).not.toContain('/min · ETA') // no progress lines while replaying
       expect(ablation('parity-sharded').rows).toEqual(ablation('parity-whole').rows)
     } finally {
-      for (const id of ['parity-whole', 'parity-sharded']) rmSync(path.join(ROOT, 'results', id), { recursive: true, force: true })
+      for (const id of ['parity-whole', 'parity-sharded'])
+        rmSync(path.join(ROOT, 'results', id), { recursive: true, force: true })
       rmSync(reports, { recursive: true, force: true })
     }
   })

@@ -4,7 +4,14 @@ import type { ModelSpec } from '../src/harness/config/models.ts'
 import { providerKey, startBroker, withSlot, type Broker } from '../src/harness/models/broker.ts'
 
 const model = (concurrency: number, name = 'm'): ModelSpec => ({
-  name, provider: 'ollama', host: 'http://127.0.0.1:11434', model: 'x', concurrency, context_window: 8192, timeout_seconds: 10, generation: {},
+  name,
+  provider: 'ollama',
+  host: 'http://127.0.0.1:11434',
+  model: 'x',
+  concurrency,
+  context_window: 8192,
+  timeout_seconds: 10,
+  generation: {},
 })
 
 describe('the concurrency broker', () => {
@@ -51,12 +58,16 @@ describe('the concurrency broker', () => {
       const start = Date.now(); await new Promise((ok) => setTimeout(ok, 250)); const end = Date.now()
       await fetch(process.argv[1] + '/release', { method: 'POST', body: JSON.stringify({ lease }) })
       console.log(JSON.stringify([start, end]))`
-    const runs = await Promise.all([1, 2, 3].map(() => execa('node', ['--input-type=module', '-e', script, broker.url])))
+    const runs = await Promise.all(
+      [1, 2, 3].map(() => execa('node', ['--input-type=module', '-e', script, broker.url])),
+    )
     const spans = runs.map((r) => JSON.parse(r.stdout) as [number, number]).sort((a, b) => a[0] - b[0])
     for (let i = 1; i < spans.length; i++) expect(spans[i]![0]).toBeGreaterThanOrEqual(spans[i - 1]![1])
   })
 
   test('an unreachable broker is an infrastructure error, not a crash', async () => {
-    await expect(withSlot('http://127.0.0.1:9', model(1), 1000, async () => 'never')).rejects.toThrow(/concurrency broker/)
+    await expect(withSlot('http://127.0.0.1:9', model(1), 1000, async () => 'never')).rejects.toThrow(
+      /concurrency broker/,
+    )
   })
 })

@@ -14,16 +14,28 @@ function writeProject(sleepSeconds: number): void {
   rmSync(project, { recursive: true, force: true })
   mkdirSync(path.join(project, 'benchmarks/tutorial'), { recursive: true })
   mkdirSync(path.join(project, 'skills/driver/arithmetic'), { recursive: true })
-  writeFileSync(path.join(project, 'vitest.config.ts'), [
-    `import { defineConfig } from 'vitest/config'`,
-    `import { modelProjects, skilldelta } from ${JSON.stringify(path.join(ROOT, 'src/plugin.ts'))}`,
-    `const options = { conditions: ['zero_shot' as const, 'with_skills' as const] }`,
-    `export default defineConfig({ plugins: [skilldelta(options)], test: { projects: modelProjects(options), maxWorkers: 1 } })`,
-  ].join('\n'))
-  writeFileSync(path.join(project, 'models.yaml'), 'models:\n  - { name: tiny, provider: fixture, model: t/tiny, script: script.yaml }\n')
-  writeFileSync(path.join(project, 'script.yaml'), `replies:\n  - text: "\`\`\`python\\n# %%\\nimport time\\ntime.sleep(${sleepSeconds})\\nprint(6 * 7)\\n\`\`\`"\n`)
+  writeFileSync(
+    path.join(project, 'vitest.config.ts'),
+    [
+      `import { defineConfig } from 'vitest/config'`,
+      `import { modelProjects, skilldelta } from ${JSON.stringify(path.join(ROOT, 'src/plugin.ts'))}`,
+      `const options = { conditions: ['zero_shot' as const, 'with_skills' as const] }`,
+      `export default defineConfig({ plugins: [skilldelta(options)], test: { projects: modelProjects(options), maxWorkers: 1 } })`,
+    ].join('\n'),
+  )
+  writeFileSync(
+    path.join(project, 'models.yaml'),
+    'models:\n  - { name: tiny, provider: fixture, model: t/tiny, script: script.yaml }\n',
+  )
+  writeFileSync(
+    path.join(project, 'script.yaml'),
+    `replies:\n  - text: "\`\`\`python\\n# %%\\nimport time\\ntime.sleep(${sleepSeconds})\\nprint(6 * 7)\\n\`\`\`"\n`,
+  )
   for (const name of ['alpha', 'beta', 'gamma']) {
-    writeFileSync(path.join(project, `benchmarks/tutorial/${name}.GOAL.md`), `---\nchecks:\n  executes: true\n---\n# Goal: Multiply numbers (${name})\n\nCompute a product of numbers and print it.\n`)
+    writeFileSync(
+      path.join(project, `benchmarks/tutorial/${name}.GOAL.md`),
+      `---\nchecks:\n  executes: true\n---\n# Goal: Multiply numbers (${name})\n\nCompute a product of numbers and print it.\n`,
+    )
   }
   setSkill('Multiply with the * operator.')
 }
@@ -38,9 +50,19 @@ const env = (runId: string) => ({
   SKILLDELTA_CACHE_DIR: path.join(project, 'cache'),
   SKILLDELTA_FIXTURE_LOG: path.join(project, 'calls.log'),
 })
-const calls = () => (existsSync(path.join(project, 'calls.log')) ? readFileSync(path.join(project, 'calls.log'), 'utf8').trim().split('\n').filter(Boolean).length : 0)
-const run = (runId: string) => execa('node', [VITEST, 'run', '--project', 'tiny'], { cwd: project, env: env(runId), reject: false, timeout: 300_000 })
-const cacheStates = async (runId: string) => (await readRunRecords(results, runId)).map((r) => `${r.condition}:${r.cache?.trial}`).sort()
+const calls = () =>
+  existsSync(path.join(project, 'calls.log'))
+    ? readFileSync(path.join(project, 'calls.log'), 'utf8').trim().split('\n').filter(Boolean).length
+    : 0
+const run = (runId: string) =>
+  execa('node', [VITEST, 'run', '--project', 'tiny'], {
+    cwd: project,
+    env: env(runId),
+    reject: false,
+    timeout: 300_000,
+  })
+const cacheStates = async (runId: string) =>
+  (await readRunRecords(results, runId)).map((r) => `${r.condition}:${r.cache?.trial}`).sort()
 
 describe('the cache', () => {
   beforeAll(() => writeProject(0))
@@ -49,23 +71,36 @@ describe('the cache', () => {
   test('an unchanged matrix reruns with zero model calls; editing a skill reruns only the cells it reaches', async () => {
     expect((await run('first')).exitCode).toBe(0)
     expect(calls()).toBe(6)
-    expect(await cacheStates('first')).toEqual([...Array(3).fill('with_skills:miss'), ...Array(3).fill('zero_shot:miss')])
+    expect(await cacheStates('first')).toEqual([
+      ...Array(3).fill('with_skills:miss'),
+      ...Array(3).fill('zero_shot:miss'),
+    ])
 
     expect((await run('second')).exitCode).toBe(0)
     expect(calls()).toBe(6) // zero new calls
     const second = await readRunRecords(results, 'second')
     expect(second.map((r) => r.cache?.trial)).toEqual(Array(6).fill('hit'))
-    expect(second.every((r) => r.status === 'ok' && r.checks.executes?.status === 'pass' && r.cache?.from === 'first')).toBe(true)
+    expect(
+      second.every((r) => r.status === 'ok' && r.checks.executes?.status === 'pass' && r.cache?.from === 'first'),
+    ).toBe(true)
 
     setSkill('Multiply with the * operator; print the result.')
     expect((await run('third')).exitCode).toBe(0)
     expect(calls()).toBe(9) // only the three with_skills cells asked the model again
-    expect(await cacheStates('third')).toEqual([...Array(3).fill('with_skills:miss'), ...Array(3).fill('zero_shot:hit')])
+    expect(await cacheStates('third')).toEqual([
+      ...Array(3).fill('with_skills:miss'),
+      ...Array(3).fill('zero_shot:hit'),
+    ])
   })
 
   test('SKILLDELTA_CACHE=off reads nothing', async () => {
     const before = calls()
-    const result = await execa('node', [VITEST, 'run', '--project', 'tiny'], { cwd: project, env: { ...env('off'), SKILLDELTA_CACHE: 'off' }, reject: false, timeout: 300_000 })
+    const result = await execa('node', [VITEST, 'run', '--project', 'tiny'], {
+      cwd: project,
+      env: { ...env('off'), SKILLDELTA_CACHE: 'off' },
+      reject: false,
+      timeout: 300_000,
+    })
     expect(result.exitCode).toBe(0)
     expect(calls() - before).toBe(6)
   })
@@ -76,7 +111,12 @@ describe('resume', () => {
   afterAll(() => rmSync(project, { recursive: true, force: true }))
 
   test('a run killed with SIGKILL halfway resumes: finished cells are not redone', async () => {
-    const child = execa('node', [VITEST, 'run', '--project', 'tiny'], { cwd: project, env: env('killed'), reject: false, detached: true })
+    const child = execa('node', [VITEST, 'run', '--project', 'tiny'], {
+      cwd: project,
+      env: env('killed'),
+      reject: false,
+      detached: true,
+    })
     const finished = async () => (await readRunRecords(results, 'killed')).filter((r) => r.status !== 'pending')
     const deadline = Date.now() + 120_000
     while ((await finished()).length < 2 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 200))

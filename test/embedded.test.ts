@@ -14,8 +14,12 @@ import { runTrial } from '../src/harness/trial/run.ts'
 import { TrialRecordSchema } from '../src/harness/trial/record.ts'
 import { ROOT, tempDir } from './helpers.ts'
 
-const shipped = loadModels(path.join(ROOT, 'models.yaml')).find((m) => m.name === 'smollm2-135m') as Extract<ModelSpec, { provider: 'embedded' }>
-const small = (maxTokens: number, overrides: Partial<ModelSpec> = {}): ModelSpec => ({ ...shipped, generation: { ...shipped.generation, max_tokens: maxTokens }, ...overrides }) as ModelSpec
+const shipped = loadModels(path.join(ROOT, 'models.yaml')).find((m) => m.name === 'smollm2-135m') as Extract<
+  ModelSpec,
+  { provider: 'embedded' }
+>
+const small = (maxTokens: number, overrides: Partial<ModelSpec> = {}): ModelSpec =>
+  ({ ...shipped, generation: { ...shipped.generation, max_tokens: maxTokens }, ...overrides }) as ModelSpec
 
 describe('the embedded model', () => {
   test('generates real text in-process, with provenance and token counts', async () => {
@@ -31,7 +35,9 @@ describe('the embedded model', () => {
   })
 
   test('asking for one model and loading another is a mismatch, not a result', async () => {
-    await expect(chat(small(1, { model: 'qwen3-8b' }), [{ role: 'user', content: 'hi' }])).rejects.toThrow(ModelMismatchError)
+    await expect(chat(small(1, { model: 'qwen3-8b' }), [{ role: 'user', content: 'hi' }])).rejects.toThrow(
+      ModelMismatchError,
+    )
   })
 
   test('a whole trial runs and is recorded honestly', async () => {
@@ -40,10 +46,20 @@ describe('the embedded model', () => {
     const file = path.join(ROOT, 'benchmarks/abstract/connectome_summary.GOAL.md')
     const parsed = parseGoal(readFileSync(file, 'utf8'), file)
     if (!parsed.ok) throw parsed.error
-    const outcome = await runTrial({ goal: parsed.goal, model: small(160), condition: { name: 'zero_shot', skills: 'none' }, sample: 0, settings })
+    const outcome = await runTrial({
+      goal: parsed.goal,
+      model: small(160),
+      condition: { name: 'zero_shot', skills: 'none' },
+      sample: 0,
+      settings,
+    })
     const record = TrialRecordSchema.parse(JSON.parse(readFileSync(path.join(outcome.dir, 'trial.json'), 'utf8')))
     expect(['ok', 'generation_failed', 'execution_failed']).toContain(record.status)
-    expect(record.model).toMatchObject({ provider: 'embedded', requested: 'SmolLM2-135M-Instruct.Q4_1', reported: 'SmolLM2-135M-Instruct.Q4_1' })
+    expect(record.model).toMatchObject({
+      provider: 'embedded',
+      requested: 'SmolLM2-135M-Instruct.Q4_1',
+      reported: 'SmolLM2-135M-Instruct.Q4_1',
+    })
     expect(record.generation?.tokensOut).toBeGreaterThan(0)
     expect(readFileSync(path.join(outcome.dir, 'reply.md'), 'utf8').length).toBeGreaterThan(0)
     if (record.status === 'generation_failed') expect(record.error).toBeTruthy()
@@ -51,15 +67,38 @@ describe('the embedded model', () => {
   })
 
   test('as a judge, a JSON-schema grammar holds it to the judgement schema on the first attempt', async () => {
-    const rubric = loadRubric(path.join(ROOT, 'benchmarks/judge/rubric.md'), path.join(ROOT, 'benchmarks/judge/domain-facts.md'))
+    const rubric = loadRubric(
+      path.join(ROOT, 'benchmarks/judge/rubric.md'),
+      path.join(ROOT, 'benchmarks/judge/domain-facts.md'),
+    )
     const notebook = JSON.stringify({
       nbformat: 4,
       nbformat_minor: 5,
       metadata: {},
-      cells: [{ id: 'a', cell_type: 'code', metadata: {}, execution_count: 1, source: 'print(1 + 1)', outputs: [{ output_type: 'stream', name: 'stdout', text: '2\n' }] }],
+      cells: [
+        {
+          id: 'a',
+          cell_type: 'code',
+          metadata: {},
+          execution_count: 1,
+          source: 'print(1 + 1)',
+          outputs: [{ output_type: 'stream', name: 'stdout', text: '2\n' }],
+        },
+      ],
     })
-    const digest = digestNotebook(notebook, [{ index: 0, cellType: 'code', status: 'ok', sourceExcerpt: 'print(1 + 1)' }], { maxChars: 4000 })
-    const result = await judgeNotebook({ judge: small(400), rubric, task: '# Goal: add two numbers\nPrint 1 + 1.', digest, attempts: 1, cache: 'off' })
+    const digest = digestNotebook(
+      notebook,
+      [{ index: 0, cellType: 'code', status: 'ok', sourceExcerpt: 'print(1 + 1)' }],
+      { maxChars: 4000 },
+    )
+    const result = await judgeNotebook({
+      judge: small(400),
+      rubric,
+      task: '# Goal: add two numbers\nPrint 1 + 1.',
+      digest,
+      attempts: 1,
+      cache: 'off',
+    })
     // what a 135M judge thinks is not evidence of anything; that its reply is a valid judgement is
     expect(result.attempts).toBe(1)
     for (const score of Object.values(result.scores)) expect([1, 2, 3, 4, 5]).toContain(score)

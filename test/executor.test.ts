@@ -12,7 +12,10 @@ import { notebookJson, printed, ROOT, tempDir } from './helpers.ts'
 const dir = tempDir('sd-exec-')
 let counter = 0
 
-async function run(cells: string[], options: Partial<ExecuteOptions> & { cellTimeoutSeconds?: number; memoryMb?: number } = {}): Promise<ExecutionReport> {
+async function run(
+  cells: string[],
+  options: Partial<ExecuteOptions> & { cellTimeoutSeconds?: number; memoryMb?: number } = {},
+): Promise<ExecutionReport> {
   counter += 1
   const file = path.join(dir, `nb-${counter}.ipynb`)
   writeFileSync(file, notebookJson(cells))
@@ -21,7 +24,10 @@ async function run(cells: string[], options: Partial<ExecuteOptions> & { cellTim
     notebook: file,
     trialDir: path.join(dir, `trial-${counter}`),
     totalTimeoutSeconds: 60,
-    settings: ExecutionSettingsSchema.parse({ cellTimeoutSeconds: cellTimeoutSeconds ?? 60, memoryMb: memoryMb ?? 2048 }),
+    settings: ExecutionSettingsSchema.parse({
+      cellTimeoutSeconds: cellTimeoutSeconds ?? 60,
+      memoryMb: memoryMb ?? 2048,
+    }),
     ...rest,
   })
 }
@@ -55,8 +61,13 @@ describe('executing notebooks: what the kernel reports', () => {
     const report = await run(['a = 1', 'b = 2\nraise ValueError("bad parameter")', 'c = 3'])
     expect(report.status).toBe('cell_error')
     expect(report.cells.map((c) => c.status)).toEqual(['ok', 'error', 'not_run'])
-    expect(report.firstError).toMatchObject({ cell: 1, ename: 'ValueError', evalue: 'bad parameter', sourceExcerpt: 'b = 2\nraise ValueError("bad parameter")' })
-    expect(report.firstError?.traceback.join("\n")).not.toContain("\u001b[")
+    expect(report.firstError).toMatchObject({
+      cell: 1,
+      ename: 'ValueError',
+      evalue: 'bad parameter',
+      sourceExcerpt: 'b = 2\nraise ValueError("bad parameter")',
+    })
+    expect(report.firstError?.traceback.join('\n')).not.toContain('\u001b[')
     expect(report.cells[1]?.errorLine).toBe(2)
     const { message } = assessExecution(report)
     expect(message).toContain('cell 1 failed')
@@ -71,7 +82,10 @@ describe('executing notebooks: what the kernel reports', () => {
   })
 
   test('an infinite loop hits the per-cell timeout and leaves no process behind', async () => {
-    const report = await run(['import subprocess\nchild = subprocess.Popen(["sleep", "300"])', 'while True:\n    pass', 'print("never")'], { cellTimeoutSeconds: 3 })
+    const report = await run(
+      ['import subprocess\nchild = subprocess.Popen(["sleep", "300"])', 'while True:\n    pass', 'print("never")'],
+      { cellTimeoutSeconds: 3 },
+    )
     expect(report.status).toBe('cell_timeout')
     expect(report.cells.map((c) => c.status)).toEqual(['ok', 'timeout', 'not_run'])
     expect(report.firstError?.evalue).toContain('per-cell time limit')
@@ -79,14 +93,19 @@ describe('executing notebooks: what the kernel reports', () => {
   })
 
   test('the total time limit bounds the whole notebook', async () => {
-    const report = await run(['import time\ntime.sleep(2)', 'time.sleep(2)', 'time.sleep(2)'], { totalTimeoutSeconds: 3 })
+    const report = await run(['import time\ntime.sleep(2)', 'time.sleep(2)', 'time.sleep(2)'], {
+      totalTimeoutSeconds: 3,
+    })
     expect(report.status).toBe('total_timeout')
     expect(report.firstError?.evalue).toContain("notebook's total time limit")
     expect(processesWithMarker(report.marker)).toEqual([])
   })
 
   test('a memory bomb fails cleanly under the memory limit', async () => {
-    const report = await run(['import numpy as np', 'bomb = np.ones((40_000, 40_000))  # 12.8 GB', 'print("unreachable")'], { memoryMb: 1024 })
+    const report = await run(
+      ['import numpy as np', 'bomb = np.ones((40_000, 40_000))  # 12.8 GB', 'print("unreachable")'],
+      { memoryMb: 1024 },
+    )
     expect(['cell_error', 'kernel_died']).toContain(report.status)
     expect(report.firstError?.ename).toMatch(/MemoryError|DeadKernelError/)
     expect(report.cells[2]?.status).toBe('not_run')
@@ -127,39 +146,45 @@ describe('the sandbox', async () => {
     }
   })
 
-  test.runIf(bwrap.ok)('hides secrets, the home directory and the project; nothing outside the trial dir changes on the host', async () => {
-    process.env.OPENAI_API_KEY = 'sk-skilldelta-test-secret'
-    const escape = path.join(ROOT, `escaped-${Date.now()}.txt`)
-    try {
-      const report = await run([
-        'import os, json\nprint(json.dumps(dict(os.environ)))',
-        `print("home:", os.path.exists(${JSON.stringify(process.env.HOME ?? '/root')} + "/.npmrc"), "project:", os.path.exists(${JSON.stringify(path.join(ROOT, 'package.json'))}))`,
-        `try:\n    open("/usr/escaped.txt", "w").write("x")\n    print("WROTE")\nexcept OSError as e:\n    print("blocked", type(e).__name__)`,
-        // the project path may sit under /tmp, which is private scratch in the sandbox: either way the host file must not appear
-        `try:\n    open(${JSON.stringify(escape)}, "w").write("x")\nexcept OSError:\n    pass`,
-        'open("inside.txt", "w").write("ok")',
-      ])
-      expect(report.status).toBe('ok')
-      const out = printed(report.executedNotebook)
-      expect(out).not.toContain('sk-skilldelta-test-secret')
-      expect(out).toContain('OMP_NUM_THREADS')
-      expect(out).toContain('home: False project: False')
-      expect(out).toContain('blocked OSError')
-      expect(existsSync(escape)).toBe(false)
-      expect(existsSync(path.join(path.dirname(report.executedNotebook!), 'sandbox', 'inside.txt'))).toBe(true) // the notebook's working dir
-    } finally {
-      delete process.env.OPENAI_API_KEY
-    }
-  })
+  test.runIf(bwrap.ok)(
+    'hides secrets, the home directory and the project; nothing outside the trial dir changes on the host',
+    async () => {
+      process.env.OPENAI_API_KEY = 'sk-skilldelta-test-secret'
+      const escape = path.join(ROOT, `escaped-${Date.now()}.txt`)
+      try {
+        const report = await run([
+          'import os, json\nprint(json.dumps(dict(os.environ)))',
+          `print("home:", os.path.exists(${JSON.stringify(process.env.HOME ?? '/root')} + "/.npmrc"), "project:", os.path.exists(${JSON.stringify(path.join(ROOT, 'package.json'))}))`,
+          `try:\n    open("/usr/escaped.txt", "w").write("x")\n    print("WROTE")\nexcept OSError as e:\n    print("blocked", type(e).__name__)`,
+          // the project path may sit under /tmp, which is private scratch in the sandbox: either way the host file must not appear
+          `try:\n    open(${JSON.stringify(escape)}, "w").write("x")\nexcept OSError:\n    pass`,
+          'open("inside.txt", "w").write("ok")',
+        ])
+        expect(report.status).toBe('ok')
+        const out = printed(report.executedNotebook)
+        expect(out).not.toContain('sk-skilldelta-test-secret')
+        expect(out).toContain('OMP_NUM_THREADS')
+        expect(out).toContain('home: False project: False')
+        expect(out).toContain('blocked OSError')
+        expect(existsSync(escape)).toBe(false)
+        expect(existsSync(path.join(path.dirname(report.executedNotebook!), 'sandbox', 'inside.txt'))).toBe(true) // the notebook's working dir
+      } finally {
+        delete process.env.OPENAI_API_KEY
+      }
+    },
+  )
 
   test('without isolation the secret is still not passed on, and the report says isolation was off', async () => {
     process.env.OPENAI_API_KEY = 'sk-skilldelta-test-secret'
     const warnings: string[] = []
     try {
-      const report = await run(['import os\nprint(os.environ.get("OPENAI_API_KEY"), os.environ["OPENBLAS_NUM_THREADS"])'], {
-        settings: ExecutionSettingsSchema.parse({ sandbox: 'none' }),
-        onWarning: (w) => warnings.push(w),
-      })
+      const report = await run(
+        ['import os\nprint(os.environ.get("OPENAI_API_KEY"), os.environ["OPENBLAS_NUM_THREADS"])'],
+        {
+          settings: ExecutionSettingsSchema.parse({ sandbox: 'none' }),
+          onWarning: (w) => warnings.push(w),
+        },
+      )
       expect(report.isolated).toBe(false)
       expect(report.sandboxWarning).toContain('sandbox disabled')
       expect(warnings).toHaveLength(1)

@@ -39,9 +39,22 @@ describe('GOAL.md frontmatter', () => {
     expect(result.ok).toBe(true)
     if (!result.ok) return
     const { goal } = result
-    expect(goal).toMatchObject({ id: 'tutorial/alpha', title: 'Alpha rhythm', tier: 'tutorial', timeoutSeconds: 300, keywords: ['alpha', 'Welch'] })
+    expect(goal).toMatchObject({
+      id: 'tutorial/alpha',
+      title: 'Alpha rhythm',
+      tier: 'tutorial',
+      timeoutSeconds: 300,
+      keywords: ['alpha', 'Welch'],
+    })
     expect(goal.checks.psd_peak).toEqual([
-      { band: [8, 12], signal: { monitor: 'TemporalAverage' }, variable_index: 0, min_band_fraction: 0, min_std: 1e-6, min_decay_ratio: 0.5 },
+      {
+        band: [8, 12],
+        signal: { monitor: 'TemporalAverage' },
+        variable_index: 0,
+        min_band_fraction: 0,
+        min_std: 1e-6,
+        min_decay_ratio: 0.5,
+      },
     ])
     expect(goal.checks.judge_score).toEqual({ correctness: 4 })
     expect(goal.lines).toMatchObject({ title: 15, executes: 8, psd_peak: [9], judge_score: 12 })
@@ -129,10 +142,16 @@ A table of the five strongest links.
   })
 
   test('the Task / Required Methods layout is read as well', () => {
-    const result = parseGoal('# Goal: BOLD\n\n## Task\nRun a BOLD monitor.\n\n## Required Methods\n- monitors.Bold\n', file('research/bold.GOAL.md'))
+    const result = parseGoal(
+      '# Goal: BOLD\n\n## Task\nRun a BOLD monitor.\n\n## Required Methods\n- monitors.Bold\n',
+      file('research/bold.GOAL.md'),
+    )
     // research goals need a source; without frontmatter there is none, and the error says so
     expect(result.ok).toBe(false)
-    const tutorial = parseGoal('# Goal: BOLD\n\n## Task\nRun a BOLD monitor.\n\n## Required Methods\n- monitors.Bold\n', file('tutorial/bold.GOAL.md'))
+    const tutorial = parseGoal(
+      '# Goal: BOLD\n\n## Task\nRun a BOLD monitor.\n\n## Required Methods\n- monitors.Bold\n',
+      file('tutorial/bold.GOAL.md'),
+    )
     expect(tutorial.ok && tutorial.goal.sections['Required Methods']).toBe('- monitors.Bold')
   })
 })
@@ -165,7 +184,9 @@ describe('compiling a GOAL.md into a test module', () => {
   })
 
   test('a schema error compiles to a module that fails collection at the offending line', () => {
-    const bad = compileGoal(source.replace('band: [8, 12]', 'band: [8]'), file('tutorial/alpha.GOAL.md'), { runtimeImport: 'x' })
+    const bad = compileGoal(source.replace('band: [8, 12]', 'band: [8]'), file('tutorial/alpha.GOAL.md'), {
+      runtimeImport: 'x',
+    })
     expect(bad.error?.field).toBe('checks.psd_peak.band')
     expect(bad.code).toMatch(/^throw error$/m)
     const consumer = new SourceMapConsumer(bad.map)

@@ -30,32 +30,53 @@ describe('compile', () => {
 
 describe('execute', () => {
   let n = 0
-  bench('trivial notebook in the sandbox (kernel start → report)', async () => {
-    n += 1
-    await executeNotebook({ notebook, trialDir: path.join(dir, `run-${n}`), totalTimeoutSeconds: 60 })
-  }, { iterations: 5, time: 0, warmupIterations: 1 })
+  bench(
+    'trivial notebook in the sandbox (kernel start → report)',
+    async () => {
+      n += 1
+      await executeNotebook({ notebook, trialDir: path.join(dir, `run-${n}`), totalTimeoutSeconds: 60 })
+    },
+    { iterations: 5, time: 0, warmupIterations: 1 },
+  )
 })
 
 describe('analysis', () => {
-  bench('Welch PSD, 76 regions × 10 s at 1 kHz', async () => {
-    await measurePsd({ signal, band: [8, 12] })
-  }, { iterations: 5, time: 0, warmupIterations: 1 })
+  bench(
+    'Welch PSD, 76 regions × 10 s at 1 kHz',
+    async () => {
+      await measurePsd({ signal, band: [8, 12] })
+    },
+    { iterations: 5, time: 0, warmupIterations: 1 },
+  )
 })
 
 // a notebook of 40 code cells with long sources and outputs: what a driver/navigator episode leaves
-const bigCells = Array.from({ length: 40 }, (_, i) => `# cell ${i}\n${'x = np.arange(1000) * 2  # some work\n'.repeat(60)}print(x.sum())`)
+const bigCells = Array.from(
+  { length: 40 },
+  (_, i) => `# cell ${i}\n${'x = np.arange(1000) * 2  # some work\n'.repeat(60)}print(x.sum())`,
+)
 const bigNotebook = JSON.parse(notebookJson(bigCells)) as { cells: { outputs?: unknown[] }[] }
-for (const cell of bigNotebook.cells) cell.outputs = [{ output_type: 'stream', name: 'stdout', text: 'value\n'.repeat(400) }]
+for (const cell of bigNotebook.cells)
+  cell.outputs = [{ output_type: 'stream', name: 'stdout', text: 'value\n'.repeat(400) }]
 const bigJson = JSON.stringify(bigNotebook)
-const bigReports = bigCells.map((source, index) => ({ index, cellType: 'code', status: 'ok' as const, sourceExcerpt: source.slice(0, 80) }))
+const bigReports = bigCells.map((source, index) => ({
+  index,
+  cellType: 'code',
+  status: 'ok' as const,
+  sourceExcerpt: source.slice(0, 80),
+}))
 
 describe('judge and reports', () => {
   bench('judge digest: 40 cells, 40 000-character budget (neutralise + head/tail)', () => {
     digestNotebook(bigJson, bigReports, { maxChars: 40_000 })
   })
   let n = 0
-  bench('executed notebook → sanitised HTML (nbconvert in the sandbox)', async () => {
-    n += 1
-    await renderNotebookHtml(notebook, path.join(dir, `render-${n}.html`), 'auto')
-  }, { iterations: 5, time: 0, warmupIterations: 1 })
+  bench(
+    'executed notebook → sanitised HTML (nbconvert in the sandbox)',
+    async () => {
+      n += 1
+      await renderNotebookHtml(notebook, path.join(dir, `render-${n}.html`), 'auto')
+    },
+    { iterations: 5, time: 0, warmupIterations: 1 },
+  )
 })

@@ -39,7 +39,10 @@ export async function python(code: string): Promise<string> {
 }
 
 /** Save a synthetic (time_ms, data) series as the probe would. */
-export async function writeSignal(file: string, expression: { time: string; data: string; setup?: string }): Promise<string> {
+export async function writeSignal(
+  file: string,
+  expression: { time: string; data: string; setup?: string },
+): Promise<string> {
   await python(
     [
       'import numpy as np',
@@ -56,7 +59,9 @@ export async function writeSignal(file: string, expression: { time: string; data
 /** Everything the executed notebook printed (stream outputs only, never the source). */
 export function printed(executedNotebook: string | null): string {
   if (!executedNotebook) return ''
-  const nb = JSON.parse(readFileSync(executedNotebook, 'utf8')) as { cells: { outputs?: { output_type: string; text?: string | string[] }[] }[] }
+  const nb = JSON.parse(readFileSync(executedNotebook, 'utf8')) as {
+    cells: { outputs?: { output_type: string; text?: string | string[] }[] }[]
+  }
   return nb.cells
     .flatMap((cell) => cell.outputs ?? [])
     .filter((o) => o.output_type === 'stream')

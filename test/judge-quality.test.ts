@@ -7,7 +7,14 @@ import { appendRecord } from '../src/harness/store/records.ts'
 import type { TrialRecord } from '../src/harness/trial/record.ts'
 import { judgeVerdict, ROOT, tempDir } from './helpers.ts'
 
-function judged(runId: string, model: string, goal: string, scores: number[], judge = 'judge-a', sample = 0): TrialRecord {
+function judged(
+  runId: string,
+  model: string,
+  goal: string,
+  scores: number[],
+  judge = 'judge-a',
+  sample = 0,
+): TrialRecord {
   return {
     schema: 'skilldelta.trial/1',
     runId,
@@ -61,7 +68,12 @@ describe('judge calibration on known-good and known-bad notebooks', () => {
   })
 
   test('agreement pairs the same trials across two runs and gives κ per dimension', () => {
-    const a = [judged('a', 'm', 'g1', [1, 2, 3, 4]), judged('a', 'm', 'g2', [2, 3, 4, 5]), judged('a', 'm', 'g3', [5, 5, 5, 1]), judged('a', 'm', 'g4', [3, 1, 1, 2])]
+    const a = [
+      judged('a', 'm', 'g1', [1, 2, 3, 4]),
+      judged('a', 'm', 'g2', [2, 3, 4, 5]),
+      judged('a', 'm', 'g3', [5, 5, 5, 1]),
+      judged('a', 'm', 'g4', [3, 1, 1, 2]),
+    ]
     const b = [
       judged('b', 'm', 'g1', [1, 2, 3, 4], 'judge-b'),
       judged('b', 'm', 'g2', [2, 3, 4, 5], 'judge-b'),
@@ -83,7 +95,8 @@ describe('judge calibration on known-good and known-bad notebooks', () => {
     const results = path.join(tempDir('sd-judge-quality-'), 'results')
     for (const r of records) await appendRecord(results, r)
     await appendRecord(results, { ...judged('plain', 'm', 'g1', [3]), judge: undefined })
-    const cli = (...args: string[]) => execa('node', [path.join(ROOT, 'bin/skilldelta.mjs'), 'judge', ...args, '--results', results], { reject: false })
+    const cli = (...args: string[]) =>
+      execa('node', [path.join(ROOT, 'bin/skilldelta.mjs'), 'judge', ...args, '--results', results], { reject: false })
     const ok = await cli('calibrate', '--run', 'r', '--good', 'oracle', '--bad', 'broken')
     expect(ok.exitCode).toBe(0)
     expect(ok.stdout).toContain('| g1 | 4.50 | 2.00 |')

@@ -25,39 +25,82 @@ async function episode(name: string, rules: string[], protocol: 'openai' | 'olla
   const server = await startFixtureServer({ [`fx/${name}`]: loadFixtureScript(script) })
   servers.push(server)
   const model: ModelSpec = {
-    name: `agent-${name}`, provider: 'fixture', protocol, strategy: 'driver-navigator', model: `fx/${name}`, script,
-    context_window: 32_768, concurrency: 1, timeout_seconds: 30, generation: {},
+    name: `agent-${name}`,
+    provider: 'fixture',
+    protocol,
+    strategy: 'driver-navigator',
+    model: `fx/${name}`,
+    script,
+    context_window: 32_768,
+    concurrency: 1,
+    timeout_seconds: 30,
+    generation: {},
   }
   const file = goalFile ?? path.join(ROOT, 'benchmarks/tutorial/arithmetic.GOAL.md')
-  const source = goalFile ? readFileSync(goalFile, 'utf8') : '---\nchecks:\n  executes: true\n---\n# Goal: Multiply\n\nPrint 6 times 7.\n'
+  const source = goalFile
+    ? readFileSync(goalFile, 'utf8')
+    : '---\nchecks:\n  executes: true\n---\n# Goal: Multiply\n\nPrint 6 times 7.\n'
   const parsed = parseGoal(source, file)
   if (!parsed.ok) throw parsed.error
   const settings = { ...resolveSettings({}, ROOT, {}), runId: `loop-${name}`, resultsDir: path.join(dir, 'results') }
-  const outcome = await runTrial({ goal: parsed.goal, model, condition: { name: 'zero_shot', skills: 'none' }, sample: 0, settings, fixtureUrl: server.url })
-  const transcript = readFileSync(path.join(outcome.dir, 'transcript.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>)
+  const outcome = await runTrial({
+    goal: parsed.goal,
+    model,
+    condition: { name: 'zero_shot', skills: 'none' },
+    sample: 0,
+    settings,
+    fixtureUrl: server.url,
+  })
+  const transcript = readFileSync(path.join(outcome.dir, 'transcript.jsonl'), 'utf8')
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l) as Record<string, unknown>)
   return { ...outcome, transcript, server }
 }
 
 const plan = `  - { when: { system: "${NAV}", contains: "numbered plan" }, text: "1. print the product" }`
 
 describe('driver / navigator generation', () => {
-  test.each(['openai', 'ollama'] as const)('%s: a revision round turns a failing notebook into an accepted one', async (protocol) => {
-    const { record, transcript, execution } = await episode(`revise-${protocol}`, [
-      plan,
-      `  - { when: { system: "${NAV}", contains: "Execution failed" }, tool_calls: [{ name: verdict, arguments: { decision: revise, feedback: "x is undefined: define it" } }] }`,
-      `  - { when: { system: "${NAV}", contains: "Executed: all" }, tool_calls: [{ name: verdict, arguments: { decision: accept, feedback: ok } }] }`,
-      `  - { when: { system: "${DRV}", turn: 0 }, tool_calls: [{ name: add_cell, arguments: { cell_type: code, source: "print(x * 7)" } }, { name: finish, arguments: { summary: s } }] }`,
-      `  - { when: { system: "${DRV}", turn: 1 }, tool_calls: [{ name: add_cell, arguments: { cell_type: code, source: "x = 6", index: 0 } }, { name: finish, arguments: { summary: s } }] }`,
-    ], protocol)
-    expect(record).toMatchObject({ status: 'ok', loop: { rounds: 2, stopReason: 'accepted' }, model: { reported: `fx/revise-${protocol}` } })
-    expect(record.generation?.tokensIn).toBeGreaterThan(0)
-    // the checked notebook is the last one executed
-    expect(execution?.status).toBe('ok')
-    expect(readFileSync(execution!.executedNotebook!, 'utf8')).toContain('42')
-    const roles = transcript.map((e) => e.role)
-    expect(roles).toEqual(['navigator', 'driver', 'tool', 'tool', 'harness', 'navigator', 'driver', 'tool', 'tool', 'harness', 'navigator'])
-    expect(transcript.find((e) => e.role === 'harness')?.content).toMatch(/NameError: name 'x' is not defined/)
-  })
+  test.each(['openai', 'ollama'] as const)(
+    '%s: a revision round turns a failing notebook into an accepted one',
+    async (protocol) => {
+      const { record, transcript, execution } = await episode(
+        `revise-${protocol}`,
+        [
+          plan,
+          `  - { when: { system: "${NAV}", contains: "Execution failed" }, tool_calls: [{ name: verdict, arguments: { decision: revise, feedback: "x is undefined: define it" } }] }`,
+          `  - { when: { system: "${NAV}", contains: "Executed: all" }, tool_calls: [{ name: verdict, arguments: { decision: accept, feedback: ok } }] }`,
+          `  - { when: { system: "${DRV}", turn: 0 }, tool_calls: [{ name: add_cell, arguments: { cell_type: code, source: "print(x * 7)" } }, { name: finish, arguments: { summary: s } }] }`,
+          `  - { when: { system: "${DRV}", turn: 1 }, tool_calls: [{ name: add_cell, arguments: { cell_type: code, source: "x = 6", index: 0 } }, { name: finish, arguments: { summary: s } }] }`,
+        ],
+        protocol,
+      )
+      expect(record).toMatchObject({
+        status: 'ok',
+        loop: { rounds: 2, stopReason: 'accepted' },
+        model: { reported: `fx/revise-${protocol}` },
+      })
+      expect(record.generation?.tokensIn).toBeGreaterThan(0)
+      // the checked notebook is the last one executed
+      expect(execution?.status).toBe('ok')
+      expect(readFileSync(execution!.executedNotebook!, 'utf8')).toContain('42')
+      const roles = transcript.map((e) => e.role)
+      expect(roles).toEqual([
+        'navigator',
+        'driver',
+        'tool',
+        'tool',
+        'harness',
+        'navigator',
+        'driver',
+        'tool',
+        'tool',
+        'harness',
+        'navigator',
+      ])
+      expect(transcript.find((e) => e.role === 'harness')?.content).toMatch(/NameError: name 'x' is not defined/)
+    },
+  )
 
   test('bad tool arguments are answered with the validation error, and the driver can recover', async () => {
     const { record, transcript } = await episode('bad-args', [
@@ -74,7 +117,10 @@ describe('driver / navigator generation', () => {
   })
 
   test('a driver repeating the same call is stopped, and the trial is a generation failure', async () => {
-    const { record } = await episode('repeat', [plan, `  - { when: { system: "${DRV}" }, tool_calls: [{ name: list_cells, arguments: {} }] }`])
+    const { record } = await episode('repeat', [
+      plan,
+      `  - { when: { system: "${DRV}" }, tool_calls: [{ name: list_cells, arguments: {} }] }`,
+    ])
     expect(record).toMatchObject({ status: 'generation_failed', loop: { stopReason: 'repetition' } })
     expect(record.error).toContain('repetition')
   })
@@ -90,18 +136,35 @@ describe('driver / navigator generation', () => {
 
   test('the oracle episode on real TVB: crash, revision, PSD in the alpha band', async () => {
     const goal = path.join(ROOT, 'benchmarks/tutorial/analyze_power_spectra.GOAL.md')
-    const rules = readFileSync(path.join(ROOT, 'benchmarks/fixtures/agent.yaml'), 'utf8').split('\n').slice(5).join('\n').replace(/\.\.\//g, path.join(ROOT, 'benchmarks') + '/')
+    const rules = readFileSync(path.join(ROOT, 'benchmarks/fixtures/agent.yaml'), 'utf8')
+      .split('\n')
+      .slice(5)
+      .join('\n')
+      .replace(/\.\.\//g, path.join(ROOT, 'benchmarks') + '/')
     writeFileSync(path.join(dir, 'agent-rules.txt'), rules)
     const { record, execution } = await episode('tvb', rules.split('\n'), 'openai', goal)
-    expect(record).toMatchObject({ status: 'ok', loop: { rounds: 2, stopReason: 'accepted' }, execution: { status: 'ok', isolated: true } })
-    expect(execution?.probe.status === 'ok' && execution.probe.signals.some((s) => s.monitor === 'TemporalAverage')).toBe(true)
+    expect(record).toMatchObject({
+      status: 'ok',
+      loop: { rounds: 2, stopReason: 'accepted' },
+      execution: { status: 'ok', isolated: true },
+    })
+    expect(
+      execution?.probe.status === 'ok' && execution.probe.signals.some((s) => s.monitor === 'TemporalAverage'),
+    ).toBe(true)
   })
 })
 
 describe('notebook tools', () => {
   test('tool parameters are JSON Schema generated from the zod schemas', () => {
     const specs = toolSpecs(DRIVER_TOOLS)
-    expect(specs.map((s) => s.name)).toEqual(['list_cells', 'read_cell', 'add_cell', 'replace_cell', 'delete_cell', 'finish'])
+    expect(specs.map((s) => s.name)).toEqual([
+      'list_cells',
+      'read_cell',
+      'add_cell',
+      'replace_cell',
+      'delete_cell',
+      'finish',
+    ])
     expect(specs.find((s) => s.name === 'add_cell')?.parameters).toMatchObject({
       type: 'object',
       properties: { cell_type: { enum: ['code', 'markdown'] }, source: { type: 'string' } },
@@ -118,29 +181,61 @@ describe('notebook tools', () => {
     expect(draft.apply('list_cells', {}).result).toBe('0 [markdown] # Title (1 lines)\n1 [code] b = 3 (1 lines)')
     draft.apply('delete_cell', { index: 0 })
     const nb = JSON.parse(draft.toJson())
-    expect(nb).toMatchObject({ nbformat: 4, nbformat_minor: 5, cells: [{ cell_type: 'code', source: 'b = 3', outputs: [], execution_count: null, metadata: {} }] })
+    expect(nb).toMatchObject({
+      nbformat: 4,
+      nbformat_minor: 5,
+      cells: [{ cell_type: 'code', source: 'b = 3', outputs: [], execution_count: null, metadata: {} }],
+    })
   })
 })
 
 describe('on-demand skills and per-turn syntax checks', () => {
   test('the driver sees a catalog, reads one skill with read_skill, and the record says which', async () => {
     const script = path.join(dir, 'ondemand.yaml')
-    writeFileSync(script, [
-      'replies:',
-      `  - { when: { system: "${NAV}", contains: "numbered plan" }, text: "1. read the simulator skill" }`,
-      `  - { when: { system: "${NAV}" }, tool_calls: [{ name: verdict, arguments: { decision: accept, feedback: ok } }] }`,
-      `  - { when: { system: "${DRV}", turn: 0 }, tool_calls: [{ name: read_skill, arguments: { name: tvb-simulator } }, { name: read_skill, arguments: { name: nope } }] }`,
-      `  - { when: { system: "${DRV}", turn: 1 }, tool_calls: [{ name: add_cell, arguments: { cell_type: code, source: "print(6 * 7)" } }, { name: finish, arguments: { summary: s } }] }`,
-    ].join('\n'))
+    writeFileSync(
+      script,
+      [
+        'replies:',
+        `  - { when: { system: "${NAV}", contains: "numbered plan" }, text: "1. read the simulator skill" }`,
+        `  - { when: { system: "${NAV}" }, tool_calls: [{ name: verdict, arguments: { decision: accept, feedback: ok } }] }`,
+        `  - { when: { system: "${DRV}", turn: 0 }, tool_calls: [{ name: read_skill, arguments: { name: tvb-simulator } }, { name: read_skill, arguments: { name: nope } }] }`,
+        `  - { when: { system: "${DRV}", turn: 1 }, tool_calls: [{ name: add_cell, arguments: { cell_type: code, source: "print(6 * 7)" } }, { name: finish, arguments: { summary: s } }] }`,
+      ].join('\n'),
+    )
     const server = await startFixtureServer({ 'fx/ondemand': loadFixtureScript(script) })
     servers.push(server)
-    const model: ModelSpec = { name: 'od', provider: 'fixture', protocol: 'openai', strategy: 'driver-navigator', model: 'fx/ondemand', script, context_window: 32_768, concurrency: 1, timeout_seconds: 30, generation: {} }
+    const model: ModelSpec = {
+      name: 'od',
+      provider: 'fixture',
+      protocol: 'openai',
+      strategy: 'driver-navigator',
+      model: 'fx/ondemand',
+      script,
+      context_window: 32_768,
+      concurrency: 1,
+      timeout_seconds: 30,
+      generation: {},
+    }
     const file = path.join(ROOT, 'benchmarks/tutorial/od.GOAL.md')
-    const parsed = parseGoal('---\nchecks:\n  executes: true\n---\n# Goal: Run a TVB Simulator\n\nConfigure a Simulator with a TemporalAverage monitor and call sim.run.\n', file)
+    const parsed = parseGoal(
+      '---\nchecks:\n  executes: true\n---\n# Goal: Run a TVB Simulator\n\nConfigure a Simulator with a TemporalAverage monitor and call sim.run.\n',
+      file,
+    )
     if (!parsed.ok) throw parsed.error
     const settings = { ...resolveSettings({}, ROOT, {}), runId: 'loop-ondemand', resultsDir: path.join(dir, 'results') }
-    const outcome = await runTrial({ goal: parsed.goal, model, condition: { name: 'skills_on_demand', skills: 'select', delivery: 'on-demand' }, sample: 0, settings, fixtureUrl: server.url })
-    expect(outcome.record).toMatchObject({ status: 'ok', loop: { skillsRead: ['tvb-simulator'] }, prompt: { skillBudgetTokens: -1 } })
+    const outcome = await runTrial({
+      goal: parsed.goal,
+      model,
+      condition: { name: 'skills_on_demand', skills: 'select', delivery: 'on-demand' },
+      sample: 0,
+      settings,
+      fixtureUrl: server.url,
+    })
+    expect(outcome.record).toMatchObject({
+      status: 'ok',
+      loop: { skillsRead: ['tvb-simulator'] },
+      prompt: { skillBudgetTokens: -1 },
+    })
     const driverRequest = server.requests.find((r) => String(r.messages[0]?.content).startsWith(DRV))
     expect(String(driverRequest?.messages[0]?.content)).toContain('- tvb-simulator: Assemble, configure and run')
     expect(String(driverRequest?.messages[0]?.content)).not.toContain('```python') // names and descriptions only

@@ -13,7 +13,12 @@ const sines = (hz: number, seconds = 6, fs = 1000, noise = 0.2) => ({
   data: `(np.sin(2*np.pi*${hz}*time[:, None]/1000 + rng.uniform(0, 6.28, ${REGIONS})) + ${noise}*rng.standard_normal((time.size, ${REGIONS})))[:, None, :, None]`,
 })
 
-async function measure(name: string, signal: { time: string; data: string; setup?: string }, band: [number, number] = [8, 12], extra = {}): Promise<PsdMeasurement> {
+async function measure(
+  name: string,
+  signal: { time: string; data: string; setup?: string },
+  band: [number, number] = [8, 12],
+  extra = {},
+): Promise<PsdMeasurement> {
   const file = await writeSignal(path.join(dir, `${name}.npz`), signal)
   const response = await measurePsd({ signal: file, band, ...extra })
   if (!response.ok) throw new Error(response.problem)
@@ -47,13 +52,19 @@ describe('Welch PSD on synthetic signals with known peaks', () => {
 
   test('wrong-axis trap: with more samples than regions the spectrum is taken along time (axis 0)', async () => {
     // 2-D (time, region) data; if Welch ran on the last axis it would "find" a peak across regions
-    const m = await measure('two-d', { time: 'np.arange(0, 6000, 1.0)', data: `np.sin(2*np.pi*10*time[:, None]/1000) * np.linspace(0.5, 1.5, ${REGIONS})` })
+    const m = await measure('two-d', {
+      time: 'np.arange(0, 6000, 1.0)',
+      data: `np.sin(2*np.pi*10*time[:, None]/1000) * np.linspace(0.5, 1.5, ${REGIONS})`,
+    })
     expect(m.regions).toBe(REGIONS)
     expect(m.peakHz).toBeCloseTo(10, 5)
   })
 
   test('data stored region-first (not time-first) is refused, not misread', async () => {
-    const file = await writeSignal(path.join(dir, 'transposed.npz'), { time: 'np.arange(0, 6000, 1.0)', data: `rng.standard_normal((${REGIONS}, 6000))` })
+    const file = await writeSignal(path.join(dir, 'transposed.npz'), {
+      time: 'np.arange(0, 6000, 1.0)',
+      data: `rng.standard_normal((${REGIONS}, 6000))`,
+    })
     const response = await measurePsd({ signal: file, band: [8, 12] })
     expect(response).toEqual({ ok: false, problem: expect.stringContaining('must be time-first') })
   })
@@ -79,24 +90,38 @@ describe('Welch PSD on synthetic signals with known peaks', () => {
   })
 
   test('a flat signal and a decaying transient are reported as such, whatever their argmax', async () => {
-    const flat = await measure('flat', { time: 'np.arange(0, 6000, 1.0)', data: `1e-9*np.sin(2*np.pi*10*time[:, None]/1000) + np.zeros((1, ${REGIONS}))` })
+    const flat = await measure('flat', {
+      time: 'np.arange(0, 6000, 1.0)',
+      data: `1e-9*np.sin(2*np.pi*10*time[:, None]/1000) + np.zeros((1, ${REGIONS}))`,
+    })
     expect(flat.peakHz).toBeCloseTo(10, 5)
     expect(psdFailures(flat, 8, 12)).toEqual([expect.stringContaining('flat')])
-    const decaying = await measure('decay', { time: 'np.arange(0, 6000, 1.0)', data: `np.exp(-time[:, None]/600) * np.sin(2*np.pi*10*time[:, None]/1000) + np.zeros((1, ${REGIONS}))` })
+    const decaying = await measure('decay', {
+      time: 'np.arange(0, 6000, 1.0)',
+      data: `np.exp(-time[:, None]/600) * np.sin(2*np.pi*10*time[:, None]/1000) + np.zeros((1, ${REGIONS}))`,
+    })
     expect(decaying.peakHz).toBeCloseTo(10, 5)
     expect(psdFailures(decaying, 8, 12)).toEqual([expect.stringContaining('decays')])
   })
 
   test('non-finite values (a diverged simulation) are a problem, not a spectrum', async () => {
-    const file = await writeSignal(path.join(dir, 'nan.npz'), { time: 'np.arange(0, 6000, 1.0)', data: `np.full((6000, ${REGIONS}), np.nan)` })
-    expect(await measurePsd({ signal: file, band: [8, 12] })).toEqual({ ok: false, problem: expect.stringContaining('NaN') })
+    const file = await writeSignal(path.join(dir, 'nan.npz'), {
+      time: 'np.arange(0, 6000, 1.0)',
+      data: `np.full((6000, ${REGIONS}), np.nan)`,
+    })
+    expect(await measurePsd({ signal: file, band: [8, 12] })).toEqual({
+      ok: false,
+      problem: expect.stringContaining('NaN'),
+    })
   })
 
   test('the band-power fraction threshold is applied when a goal sets one', async () => {
     const m = await measure('broad', sines(10, 6, 1000, 3.0))
     expect(m.peakHz).toBeCloseTo(10, 5)
     expect(m.bandPowerFraction).toBeLessThan(0.9)
-    expect(psdFailures(m, 8, 12, { min_band_fraction: 0.9 })).toEqual([expect.stringContaining('of the power lies in 8–12 Hz')])
+    expect(psdFailures(m, 8, 12, { min_band_fraction: 0.9 })).toEqual([
+      expect.stringContaining('of the power lies in 8–12 Hz'),
+    ])
   })
 
   test('the spectrum plot is written when asked', async () => {

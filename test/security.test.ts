@@ -35,7 +35,11 @@ describe('GOAL.md is untrusted input to the compiler', () => {
   })
 
   test('a hostile title stays inside a string literal', () => {
-    const compiled = compileGoal(goal('x`;\u2028console.log("PWNED")//*/\n'), path.join(ROOT, 'benchmarks/tutorial/t.GOAL.md'), { runtimeImport: 'x' })
+    const compiled = compileGoal(
+      goal('x`;\u2028console.log("PWNED")//*/\n'),
+      path.join(ROOT, 'benchmarks/tutorial/t.GOAL.md'),
+      { runtimeImport: 'x' },
+    )
     expect(compiled.error).toBeUndefined()
     expect(compiled.code).not.toMatch(/[\u2028\u2029]/)
     const outsideGoalLiteral = compiled.code.replace(/defineGoal\(\{[\s\S]*?\n\}\)/, '')
@@ -64,19 +68,22 @@ describe('harvesting files from the sandbox directory', () => {
 describe('hostile notebooks', async () => {
   const { ok: isolated } = await bubblewrapAvailable()
 
-  test.runIf(isolated)('run as an unprivileged user with no capabilities: the venv cannot be remounted or written', async () => {
-    const { report } = await run([
-      'import os\nprint("uid", os.getuid())\nprint([l for l in open("/proc/self/status") if l.startswith("CapEff")][0].split()[1])',
-      `import sys\ntry:\n    open(sys.prefix + "/pwned", "w")\n    print("WROTE")\nexcept OSError as e:\n    print("venv", type(e).__name__)`,
-      `import subprocess\nr = subprocess.run(["mount", "-o", "remount,rw,bind", sys.prefix], capture_output=True)\nprint("remount", r.returncode)`,
-    ])
-    expect(report.status).toBe('ok')
-    const out = printed(report.executedNotebook)
-    expect(out).toContain('uid 65534')
-    expect(out).toContain('0000000000000000')
-    expect(out).toContain('venv OSError')
-    expect(out).not.toContain('remount 0')
-  })
+  test.runIf(isolated)(
+    'run as an unprivileged user with no capabilities: the venv cannot be remounted or written',
+    async () => {
+      const { report } = await run([
+        'import os\nprint("uid", os.getuid())\nprint([l for l in open("/proc/self/status") if l.startswith("CapEff")][0].split()[1])',
+        `import sys\ntry:\n    open(sys.prefix + "/pwned", "w")\n    print("WROTE")\nexcept OSError as e:\n    print("venv", type(e).__name__)`,
+        `import subprocess\nr = subprocess.run(["mount", "-o", "remount,rw,bind", sys.prefix], capture_output=True)\nprint("remount", r.returncode)`,
+      ])
+      expect(report.status).toBe('ok')
+      const out = printed(report.executedNotebook)
+      expect(out).toContain('uid 65534')
+      expect(out).toContain('0000000000000000')
+      expect(out).toContain('venv OSError')
+      expect(out).not.toContain('remount 0')
+    },
+  )
 
   test('symlinks planted in the working directory cannot redirect the harness’s writes', async () => {
     const victim = path.join(dir, 'victim.txt')
@@ -108,7 +115,9 @@ describe('hostile notebooks', async () => {
     expect(report.status).toBe('ok')
     expect(report.probe.status).toBe('ok')
     if (report.probe.status !== 'ok') return
-    expect(report.probe.signals).toEqual([expect.objectContaining({ id: 'signal-invalid', skipped: expect.any(String) })])
+    expect(report.probe.signals).toEqual([
+      expect.objectContaining({ id: 'signal-invalid', skipped: expect.any(String) }),
+    ])
     expect(report.probe.signals[0]?.file).toBeUndefined()
     expect(existsSync(path.join(dir, 'escaped.npz'))).toBe(false)
   })
@@ -120,7 +129,10 @@ describe('hostile notebooks', async () => {
   })
 
   test('a flood of raw stderr output does not wedge the kernel', async () => {
-    const { report } = await run(['import os\nfor _ in range(15):\n    os.write(2, b"x" * 1_000_000)', 'print("after")'])
+    const { report } = await run([
+      'import os\nfor _ in range(15):\n    os.write(2, b"x" * 1_000_000)',
+      'print("after")',
+    ])
     expect(report.status).toBe('ok')
     expect(report.wallMs).toBeLessThan(45_000)
   })
@@ -137,8 +149,16 @@ describe('hostile notebooks', async () => {
 
 describe('the PSD analysis never crashes a matcher', () => {
   test.each([
-    ['a 5 s sampling period', { time: 'np.arange(0, 200000, 5000.0)', data: 'rng.standard_normal((40, 3))' }, /cannot resolve a spectrum/],
-    ['3-D data with the state variable out of range', { time: 'np.arange(0, 4000, 1.0)', data: 'rng.standard_normal((4000, 1, 5))' }, /out of range/],
+    [
+      'a 5 s sampling period',
+      { time: 'np.arange(0, 200000, 5000.0)', data: 'rng.standard_normal((40, 3))' },
+      /cannot resolve a spectrum/,
+    ],
+    [
+      '3-D data with the state variable out of range',
+      { time: 'np.arange(0, 4000, 1.0)', data: 'rng.standard_normal((4000, 1, 5))' },
+      /out of range/,
+    ],
   ])('%s is a reported problem', async (name, signal, pattern) => {
     const file = await writeSignal(path.join(dir, `${name.replace(/\W+/g, '-')}.npz`), signal)
     const response = await measurePsd({ signal: file, band: [8, 12], variableIndex: 2 })
@@ -157,8 +177,16 @@ describe('sandbox policy', () => {
     n += 1
     const file = path.join(dir, `plain-${n}.ipynb`)
     writeFileSync(file, notebookJson(['x = 1']))
-    const report = await executeNotebook({ notebook: file, trialDir: path.join(dir, `plain-${n}`), settings: ExecutionSettingsSchema.parse({ sandbox: 'none' }) })
-    expect(report).toMatchObject({ status: 'ok', isolated: false, sandboxWarning: expect.stringContaining('sandbox disabled') })
+    const report = await executeNotebook({
+      notebook: file,
+      trialDir: path.join(dir, `plain-${n}`),
+      settings: ExecutionSettingsSchema.parse({ sandbox: 'none' }),
+    })
+    expect(report).toMatchObject({
+      status: 'ok',
+      isolated: false,
+      sandboxWarning: expect.stringContaining('sandbox disabled'),
+    })
   })
 })
 
@@ -173,7 +201,12 @@ describe('rendered notebooks are inert in the browser that shows them', () => {
         nbformat_minor: 5,
         metadata: {},
         cells: [
-          { id: 'a', cell_type: 'markdown', metadata: {}, source: '# Hi <img src=x onerror="alert(1)"> <script>alert(2)</script>' },
+          {
+            id: 'a',
+            cell_type: 'markdown',
+            metadata: {},
+            source: '# Hi <img src=x onerror="alert(1)"> <script>alert(2)</script>',
+          },
           {
             id: 'b',
             cell_type: 'code',
@@ -181,18 +214,43 @@ describe('rendered notebooks are inert in the browser that shows them', () => {
             execution_count: 1,
             source: 'x',
             outputs: [
-              { output_type: 'display_data', metadata: {}, data: { 'text/html': '<script>alert(3)</script><b onclick="alert(4)">bold</b><iframe src="https://evil.example"></iframe>', 'text/plain': 'x' } },
-              { output_type: 'display_data', metadata: {}, data: { 'application/javascript': 'alert(5)', 'text/plain': 'js' } },
+              {
+                output_type: 'display_data',
+                metadata: {},
+                data: {
+                  'text/html':
+                    '<script>alert(3)</script><b onclick="alert(4)">bold</b><iframe src="https://evil.example"></iframe>',
+                  'text/plain': 'x',
+                },
+              },
+              {
+                output_type: 'display_data',
+                metadata: {},
+                data: { 'application/javascript': 'alert(5)', 'text/plain': 'js' },
+              },
               // passes nbconvert's own sanitiser: an unescaped output type, and an unquoted image attribute
-              { output_type: 'display_data', metadata: {}, data: { 'text/vnd.mermaid': '</pre><script>alert(6)</script><meta http-equiv="refresh" content="0;url=https://evil.example"><form action="https://evil.example"><input></form>' } },
-              { output_type: 'display_data', metadata: { 'image/png': { width: '1 onerror=alert(7)' } }, data: { 'image/png': 'iVBORw0KGgo=', 'text/plain': 'img' } },
+              {
+                output_type: 'display_data',
+                metadata: {},
+                data: {
+                  'text/vnd.mermaid':
+                    '</pre><script>alert(6)</script><meta http-equiv="refresh" content="0;url=https://evil.example"><form action="https://evil.example"><input></form>',
+                },
+              },
+              {
+                output_type: 'display_data',
+                metadata: { 'image/png': { width: '1 onerror=alert(7)' } },
+                data: { 'image/png': 'iVBORw0KGgo=', 'text/plain': 'img' },
+              },
             ],
           },
         ],
       }),
     )
     const html = readFileSync(await renderNotebookHtml(notebook, path.join(dir, 'out.html'), 'auto'), 'utf8')
-    expect(html).toMatch(/^[\s\S]{0,400}<head><meta content="default-src 'none'; [^"]*base-uri 'none'; form-action 'none'" http-equiv="Content-Security-Policy"\/>/)
+    expect(html).toMatch(
+      /^[\s\S]{0,400}<head><meta content="default-src 'none'; [^"]*base-uri 'none'; form-action 'none'" http-equiv="Content-Security-Policy"\/>/,
+    )
     expect(html).toContain('<b>bold</b>') // harmless markup stays
     // (escaped text such as &lt;img onerror=…&gt; is harmless and may stay; live tags may not)
     expect(html).not.toMatch(/<script|<img[^>]*\son\w+=|<[a-z][^>]*\sonclick=|<iframe|<form|http-equiv="refresh"/i)

@@ -23,15 +23,29 @@ const names = (selection: ReturnType<typeof selectSkills>) => selection.chosen.m
 
 describe('SKILL.md files', () => {
   test('the starter set loads in a deterministic order, each under 3 KB', () => {
-    expect(skills.map((s) => s.name)).toEqual(['notebook-structure', 'tvb-monitors', 'tvb-noise-integrators', 'tvb-psd-analysis', 'tvb-simulator'])
+    expect(skills.map((s) => s.name)).toEqual([
+      'notebook-structure',
+      'tvb-monitors',
+      'tvb-noise-integrators',
+      'tvb-psd-analysis',
+      'tvb-simulator',
+    ])
     for (const skill of skills) expect(skill.bytes, skill.name).toBeLessThan(3 * 1024)
   })
 
   test.each([
     ['no frontmatter', '# just text', /no YAML frontmatter/],
-    ['a bad role', '---\nname: x\ndescription: a long enough description\nrole: coder\nversion: 1\n---\nbody', /role: /],
+    [
+      'a bad role',
+      '---\nname: x\ndescription: a long enough description\nrole: coder\nversion: 1\n---\nbody',
+      /role: /,
+    ],
     ['a missing description', '---\nname: x\nrole: driver\nversion: 1\n---\nbody', /description: /],
-    ['an unknown field', '---\nname: x\ndescription: a long enough description\nrole: driver\nversion: 1\nauthor: me\n---\nbody', /Unrecognized key/],
+    [
+      'an unknown field',
+      '---\nname: x\ndescription: a long enough description\nrole: driver\nversion: 1\nauthor: me\n---\nbody',
+      /Unrecognized key/,
+    ],
   ])('%s is an error naming the file and field', (_name, text, pattern) => {
     expect(() => parseSkill(text, 'skills/driver/x/SKILL.md')).toThrow(SkillError)
     expect(() => parseSkill(text, 'skills/driver/x/SKILL.md')).toThrow(pattern)
@@ -47,28 +61,52 @@ describe('selection', () => {
   })
 
   test('BM25 ranks documents sharing rare query terms higher, and scores no overlap as zero', () => {
-    const scores = bm25('bold haemodynamic period', ['bold monitor period haemodynamic', 'welch spectrum alpha', 'monitor period'])
+    const scores = bm25('bold haemodynamic period', [
+      'bold monitor period haemodynamic',
+      'welch spectrum alpha',
+      'monitor period',
+    ])
     expect(scores[0]).toBeGreaterThan(scores[2]!)
     expect(scores[2]).toBeGreaterThan(0)
     expect(scores[1]).toBe(0)
   })
 
   test('each seed goal gets the skills it needs, in a deterministic order', () => {
-    const psd = names(selectSkills(skills, { query: queryOf(goal('tutorial/analyze_power_spectra.GOAL.md')), budgetTokens: 10_000 }))
+    const psd = names(
+      selectSkills(skills, { query: queryOf(goal('tutorial/analyze_power_spectra.GOAL.md')), budgetTokens: 10_000 }),
+    )
     expect(psd).toContain('tvb-psd-analysis')
     expect(psd).toContain('tvb-simulator')
-    expect(names(selectSkills(skills, { query: queryOf(goal('tutorial/bold_monitor.GOAL.md')), budgetTokens: 10_000 }))).toContain('tvb-monitors')
-    expect(names(selectSkills(skills, { query: queryOf(goal('tutorial/stochastic_vs_deterministic.GOAL.md')), budgetTokens: 10_000 }))).toContain('tvb-noise-integrators')
-    const connectome = names(selectSkills(skills, { query: queryOf(goal('abstract/connectome_summary.GOAL.md')), budgetTokens: 10_000 }))
+    expect(
+      names(selectSkills(skills, { query: queryOf(goal('tutorial/bold_monitor.GOAL.md')), budgetTokens: 10_000 })),
+    ).toContain('tvb-monitors')
+    expect(
+      names(
+        selectSkills(skills, {
+          query: queryOf(goal('tutorial/stochastic_vs_deterministic.GOAL.md')),
+          budgetTokens: 10_000,
+        }),
+      ),
+    ).toContain('tvb-noise-integrators')
+    const connectome = names(
+      selectSkills(skills, { query: queryOf(goal('abstract/connectome_summary.GOAL.md')), budgetTokens: 10_000 }),
+    )
     expect(connectome).toContain('tvb-simulator')
     expect(connectome).not.toContain('tvb-psd-analysis')
-    expect(selectSkills(skills, { query: queryOf(goal('tutorial/analyze_power_spectra.GOAL.md')), budgetTokens: 10_000 })).toEqual(
-      selectSkills([...skills].reverse(), { query: queryOf(goal('tutorial/analyze_power_spectra.GOAL.md')), budgetTokens: 10_000 }),
+    expect(
+      selectSkills(skills, { query: queryOf(goal('tutorial/analyze_power_spectra.GOAL.md')), budgetTokens: 10_000 }),
+    ).toEqual(
+      selectSkills([...skills].reverse(), {
+        query: queryOf(goal('tutorial/analyze_power_spectra.GOAL.md')),
+        budgetTokens: 10_000,
+      }),
     )
   })
 
   test('an unrelated goal gets nothing, not everything', () => {
-    expect(names(selectSkills(skills, { query: 'Write a haiku about autumn leaves.', budgetTokens: 10_000 }))).toEqual([])
+    expect(names(selectSkills(skills, { query: 'Write a haiku about autumn leaves.', budgetTokens: 10_000 }))).toEqual(
+      [],
+    )
   })
 
   test('the budget trims lower-ranked skills and says why; always-include skills come first', () => {
@@ -87,7 +125,12 @@ describe('selection', () => {
     const big = planPrompt(g, { name: 'with_skills', skills: 'select' }, settings, { ...model, context_window: 32_768 })
     const tiny = planPrompt(g, { name: 'with_skills', skills: 'select' }, settings, { ...model, context_window: 2_048 })
     expect(big.skills.length).toBeGreaterThan(tiny.skills.length)
-    expect(big.skills[0]).toMatchObject({ name: expect.any(String), bytes: expect.any(Number), tokens: expect.any(Number), reason: expect.any(String) })
+    expect(big.skills[0]).toMatchObject({
+      name: expect.any(String),
+      bytes: expect.any(Number),
+      tokens: expect.any(Number),
+      reason: expect.any(String),
+    })
     expect(tiny.droppedSkills.length).toBeGreaterThan(0)
     expect(big.messages[0]?.content).toContain(`## ${big.skills[0]?.name}`)
   })
@@ -104,13 +147,20 @@ describe('skills tell the truth about the pinned TVB', () => {
     const cells = name === 'tvb-simulator' ? code : [setup, ...code]
     const file = path.join(dir, `${name}.ipynb`)
     writeFileSync(file, notebookJson(cells))
-    const report = await executeNotebook({ notebook: file, trialDir: path.join(dir, name), totalTimeoutSeconds: 180, probe: false })
+    const report = await executeNotebook({
+      notebook: file,
+      trialDir: path.join(dir, name),
+      totalTimeoutSeconds: 180,
+      probe: false,
+    })
     await expect(report).toExecute()
   })
 
   test('every TVB class a skill names exists (no monitors.SEEG, no made-up models)', async () => {
     const named = new Set<string>()
-    for (const skill of skills) for (const m of skill.body.matchAll(/\b(models|monitors|integrators|noise|coupling|connectivity)\.([A-Z]\w*)/g)) named.add(`${m[1]}.${m[2]}`)
+    for (const skill of skills)
+      for (const m of skill.body.matchAll(/\b(models|monitors|integrators|noise|coupling|connectivity)\.([A-Z]\w*)/g))
+        named.add(`${m[1]}.${m[2]}`)
     expect(named.size).toBeGreaterThan(8)
     const missing = await python(
       `import json\nfrom tvb.simulator.lab import *\nnames = ${JSON.stringify([...named])}\nprint(json.dumps([n for n in names if not hasattr(globals()[n.split('.')[0]], n.split('.')[1])]))`,

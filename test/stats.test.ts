@@ -1,5 +1,12 @@
 import { describe, expect, test } from 'vitest'
-import { cellMean, expandedTail, pairedDelta, seededRandom, successRate, type TrialScore } from '../src/harness/report/stats.ts'
+import {
+  cellMean,
+  expandedTail,
+  pairedDelta,
+  seededRandom,
+  successRate,
+  type TrialScore,
+} from '../src/harness/report/stats.ts'
 
 const cells = (entries: Record<string, TrialScore[]>) => new Map(Object.entries(entries))
 
@@ -28,7 +35,11 @@ describe('paired skill Δ', () => {
     const withSkills = cells({ a: [4], b: ['failed'], c: [3] })
     const without = cells({ a: [2], b: [2], c: [3] })
     expect(pairedDelta(withSkills, without, { convention: 'successes' })).toMatchObject({ delta: 1, n: 2, unpaired: 1 })
-    expect(pairedDelta(withSkills, without, { convention: 'failures_as_zero' })).toMatchObject({ delta: 0, n: 3, unpaired: 0 })
+    expect(pairedDelta(withSkills, without, { convention: 'failures_as_zero' })).toMatchObject({
+      delta: 0,
+      n: 3,
+      unpaired: 0,
+    })
   })
 
   test('a constant difference has a zero-width interval and zero MDE; pairing removes goal difficulty', () => {
@@ -71,8 +82,14 @@ describe('paired skill Δ', () => {
       const without = new Map<string, TrialScore[]>()
       for (let g = 0; g < goals; g++) {
         const difficulty = 3 + normal()
-        without.set(`g${g}`, [0, 1, 2].map(() => difficulty + 0.8 * normal()))
-        withSkills.set(`g${g}`, [0, 1, 2].map(() => difficulty + 0.3 + 0.8 * normal()))
+        without.set(
+          `g${g}`,
+          [0, 1, 2].map(() => difficulty + 0.8 * normal()),
+        )
+        withSkills.set(
+          `g${g}`,
+          [0, 1, 2].map(() => difficulty + 0.3 + 0.8 * normal()),
+        )
       }
       const result = pairedDelta(withSkills, without, { convention: 'successes', resamples: 1000, seed: s })!
       if (result.ci[0] <= 0.3 && 0.3 <= result.ci[1]) covered += 1
@@ -82,11 +99,14 @@ describe('paired skill Δ', () => {
 
   // 1000 studies give about ±1.4 % (2 SE) of sampling noise around the true coverage. Measured with
   // 2000 studies: plain percentile 89.8 % (10 goals) and 93.1 % (30); expanded 94.75 % and 94.7 %.
-  test.for([30, 10])('with %i goals the nominal 95 percent interval covers the true Δ in 93–97 percent of simulated studies', (goals) => {
-    const covered = coverage(goals, 1000)
-    expect(covered).toBeGreaterThan(0.93)
-    expect(covered).toBeLessThan(0.97)
-  })
+  test.for([30, 10])(
+    'with %i goals the nominal 95 percent interval covers the true Δ in 93–97 percent of simulated studies',
+    (goals) => {
+      const covered = coverage(goals, 1000)
+      expect(covered).toBeGreaterThan(0.93)
+      expect(covered).toBeLessThan(0.97)
+    },
+  )
 
   test('the expanded tails are the plain ones for many goals and wider for few', () => {
     expect(expandedTail(0.95, 10_000)).toBeCloseTo(0.025, 3)

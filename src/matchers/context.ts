@@ -11,6 +11,9 @@ export function recordMeasured(state: MatcherState, measured: Record<string, unk
 
 /** Attach a file (PSD plot, notebook) to the running test; shown in Vitest UI and the html report. */
 export async function attach(state: MatcherState, message: string, file: string, contentType: string): Promise<void> {
-  const context = (state.task as { context?: { annotate?: (m: string, a: { path: string; contentType: string }) => Promise<unknown> } } | undefined)?.context
+  const context = (
+    state.task as
+      { context?: { annotate?: (m: string, a: { path: string; contentType: string }) => Promise<unknown> } } | undefined
+  )?.context
   await context?.annotate?.(message, { path: file, contentType })
 }

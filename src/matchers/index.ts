@@ -11,7 +11,8 @@ export type { ExecutionSubject, JudgeSubject, PsdPeakOptions, ScoreOptions, Sign
 expect.extend({ toExecute, toHavePSDPeakIn, toMatchSignal, toScoreAtLeast })
 
 declare module 'vitest' {
-  interface Matchers<T = any> { // eslint-disable-line @typescript-eslint/no-unused-vars -- must match Vitest's declaration
+  // eslint-disable-next-line @typescript-eslint/no-unused-vars -- T must match Vitest's declaration
+  interface Matchers<T = any> {
     /** Every code cell ran without error within the time limits (received: an execution report). */
     toExecute(): void
     /** The probed signal's mean Welch PSD peaks in [loHz, hiHz] with sustained, non-trivial activity. */

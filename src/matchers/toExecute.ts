@@ -17,7 +17,11 @@ export interface Assessment {
   measured: Record<string, unknown>
 }
 
-const indent = (text: string, by = '    '): string => text.split('\n').map((l) => by + l).join('\n')
+const indent = (text: string, by = '    '): string =>
+  text
+    .split('\n')
+    .map((l) => by + l)
+    .join('\n')
 
 export function assessExecution(subject: ExecutionSubject): Assessment {
   if ('executed' in subject) {
@@ -31,19 +35,34 @@ export function assessExecution(subject: ExecutionSubject): Assessment {
     codeCells: subject.cells.filter((c) => c.status !== 'skipped').length,
   }
   if (subject.status === 'ok') {
-    return { pass: true, message: `every code cell ran without error (${measured.cellsOk} cells, ${(subject.wallMs / 1000).toFixed(1)} s)`, measured }
+    return {
+      pass: true,
+      message: `every code cell ran without error (${measured.cellsOk} cells, ${(subject.wallMs / 1000).toFixed(1)} s)`,
+      measured,
+    }
   }
   if (subject.status === 'invalid_notebook') {
-    const problems = subject.validation.problems.map((p) => `  - [${p.code}] ${p.message}\n    fix: ${p.hint}`).join('\n')
+    const problems = subject.validation.problems
+      .map((p) => `  - [${p.code}] ${p.message}\n    fix: ${p.hint}`)
+      .join('\n')
     return { pass: false, message: `the notebook is not valid, so it was not run:\n${problems}`, measured }
   }
   if (subject.status === 'harness_error' || subject.status === 'harness_timeout') {
-    return { pass: false, message: `the harness could not execute the notebook (${subject.status}): ${subject.harnessError}`, measured }
+    return {
+      pass: false,
+      message: `the harness could not execute the notebook (${subject.status}): ${subject.harnessError}`,
+      measured,
+    }
   }
   const error = subject.firstError
   if (!error) return { pass: false, message: `the notebook did not execute (${subject.status})`, measured }
   const where = error.cell === null ? 'before any cell ran' : `cell ${error.cell} failed`
-  const tail = error.traceback.join('\n').split('\n').filter((l) => l.trim()).slice(-TRACEBACK_TAIL).join('\n')
+  const tail = error.traceback
+    .join('\n')
+    .split('\n')
+    .filter((l) => l.trim())
+    .slice(-TRACEBACK_TAIL)
+    .join('\n')
   return {
     pass: false,
     message: [

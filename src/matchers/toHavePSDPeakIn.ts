@@ -13,13 +13,18 @@ const DEFAULTS = { variable_index: 0, min_band_fraction: 0, min_std: 1e-6, min_d
 export function psdFailures(m: PsdMeasurement, lo: number, hi: number, options: PsdPeakOptions = {}): string[] {
   const o = { ...DEFAULTS, ...options }
   const reasons: string[] = []
-  if (m.std.max < o.min_std) reasons.push(`the signal is flat (largest regional std ${m.std.max.toExponential(2)} < ${o.min_std})`)
+  if (m.std.max < o.min_std)
+    reasons.push(`the signal is flat (largest regional std ${m.std.max.toExponential(2)} < ${o.min_std})`)
   if (m.decayRatio < o.min_decay_ratio) {
-    reasons.push(`the activity decays (std over the last third is ${(m.decayRatio * 100).toPrecision(2)}% of the first third; a sustained rhythm needs ≥ ${o.min_decay_ratio * 100}%)`)
+    reasons.push(
+      `the activity decays (std over the last third is ${(m.decayRatio * 100).toPrecision(2)}% of the first third; a sustained rhythm needs ≥ ${o.min_decay_ratio * 100}%)`,
+    )
   }
   if (m.peakHz < lo || m.peakHz > hi) reasons.push(`the peak is at ${m.peakHz.toFixed(2)} Hz, outside ${lo}–${hi} Hz`)
   if (m.bandPowerFraction < o.min_band_fraction) {
-    reasons.push(`only ${(m.bandPowerFraction * 100).toFixed(0)}% of the power lies in ${lo}–${hi} Hz (minimum ${(o.min_band_fraction * 100).toFixed(0)}%)`)
+    reasons.push(
+      `only ${(m.bandPowerFraction * 100).toFixed(0)}% of the power lies in ${lo}–${hi} Hz (minimum ${(o.min_band_fraction * 100).toFixed(0)}%)`,
+    )
   }
   return reasons
 }
@@ -32,7 +37,13 @@ export function summarisePsd(m: PsdMeasurement, lo: number, hi: number): string 
   )
 }
 
-export async function toHavePSDPeakIn(this: MatcherState, received: SignalSubject, lo: number, hi: number, options: PsdPeakOptions = {}) {
+export async function toHavePSDPeakIn(
+  this: MatcherState,
+  received: SignalSubject,
+  lo: number,
+  hi: number,
+  options: PsdPeakOptions = {},
+) {
   if (!received.found) {
     recordMeasured(this, { found: false, reason: received.reason })
     return { pass: false, message: () => `no signal to analyse: ${received.reason}` }
@@ -54,7 +65,12 @@ export async function toHavePSDPeakIn(this: MatcherState, received: SignalSubjec
   const m = response.result
   const reasons = psdFailures(m, lo, hi, options)
   const { freqs: _freqs, meanPsd: _psd, ...numbers } = m
-  recordMeasured(this, { signal: received.label, ...numbers, ...(m.plot ? { plot: path.basename(m.plot) } : {}), reasons })
+  recordMeasured(this, {
+    signal: received.label,
+    ...numbers,
+    ...(m.plot ? { plot: path.basename(m.plot) } : {}),
+    reasons,
+  })
   if (m.plot) await attach(this, `PSD of ${received.label}`, m.plot, 'image/png')
   const summary = summarisePsd(m, lo, hi)
   return {

@@ -15,11 +15,19 @@ export function toMatchSignal(this: MatcherState, received: SignalSubject, check
     return { pass: false, message: () => `expected a simulated signal, but ${received.reason}` }
   }
   const { signal } = received
-  const measured = { signal: received.label, samples: signal.samples, regions: regionsOf(signal.shape), periodMs: signal.dt_ms, shape: signal.shape }
+  const measured = {
+    signal: received.label,
+    samples: signal.samples,
+    regions: regionsOf(signal.shape),
+    periodMs: signal.dt_ms,
+    shape: signal.shape,
+  }
   recordMeasured(this, measured)
   const reasons: string[] = []
-  if (check.min_samples !== undefined && signal.samples < check.min_samples) reasons.push(`it has ${signal.samples} samples, fewer than ${check.min_samples}`)
-  if (check.regions !== undefined && measured.regions !== check.regions) reasons.push(`it covers ${measured.regions} regions, not ${check.regions}`)
+  if (check.min_samples !== undefined && signal.samples < check.min_samples)
+    reasons.push(`it has ${signal.samples} samples, fewer than ${check.min_samples}`)
+  if (check.regions !== undefined && measured.regions !== check.regions)
+    reasons.push(`it covers ${measured.regions} regions, not ${check.regions}`)
   if (check.period_ms !== undefined && Math.abs(signal.dt_ms - check.period_ms) > 1e-6 * check.period_ms) {
     reasons.push(`it is sampled every ${signal.dt_ms} ms, not every ${check.period_ms} ms`)
   }

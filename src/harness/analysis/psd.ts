@@ -50,14 +50,22 @@ export async function measurePsd(input: PsdRequest, python = harnessPython()): P
   const request = PsdRequestSchema.parse(input)
   const result = await execa(python, ['-m', 'skilldelta_py.psd', JSON.stringify(request)], {
     extendEnv: false,
-    env: { PYTHONPATH: PYTHON_PACKAGE_DIR, MPLBACKEND: 'Agg', OMP_NUM_THREADS: '1', OPENBLAS_NUM_THREADS: '1', HOME: '/tmp' },
+    env: {
+      PYTHONPATH: PYTHON_PACKAGE_DIR,
+      MPLBACKEND: 'Agg',
+      OMP_NUM_THREADS: '1',
+      OPENBLAS_NUM_THREADS: '1',
+      HOME: '/tmp',
+    },
     timeout: 120_000,
     reject: false,
   })
   try {
     return PsdResponseSchema.parse(JSON.parse(result.stdout))
   } catch {
-    const why = result.timedOut ? 'timed out' : `exited ${result.exitCode ?? result.signal}: ${result.stderr.trim().split('\n').at(-1) ?? ''}`
+    const why = result.timedOut
+      ? 'timed out'
+      : `exited ${result.exitCode ?? result.signal}: ${result.stderr.trim().split('\n').at(-1) ?? ''}`
     return { ok: false, problem: `the PSD analysis ${why}` }
   }
 }

@@ -8,28 +8,44 @@ export type SignalSubject =
 
 export function describeSelector(selector: SignalSelector): string {
   if (selector === 'auto') return 'the main simulated signal'
-  return [selector.source ? `variable "${selector.source}"` : '', selector.monitor ? `monitor ${selector.monitor}` : ''].filter(Boolean).join(' from ')
+  return [selector.source ? `variable "${selector.source}"` : '', selector.monitor ? `monitor ${selector.monitor}` : '']
+    .filter(Boolean)
+    .join(' from ')
 }
 
 /** Prefer series a simulator produced (known monitor), then the longest. Bold only when asked. */
 function autoRank(a: ProbedSignal, b: ProbedSignal): number {
-  const score = (s: ProbedSignal) => [s.monitor && s.monitor !== 'Bold' ? 1 : 0, s.kind === 'arrays' ? 0 : 1, s.samples] as const
+  const score = (s: ProbedSignal) =>
+    [s.monitor && s.monitor !== 'Bold' ? 1 : 0, s.kind === 'arrays' ? 0 : 1, s.samples] as const
   const [a1, a2, a3] = score(a)
   const [b1, b2, b3] = score(b)
   return b1 - a1 || b2 - a2 || b3 - a3
 }
 
 function matches(signal: ProbedSignal, selector: Exclude<SignalSelector, 'auto'>): boolean {
-  const sourceOk = selector.source === undefined || signal.source === selector.source || signal.source.startsWith(`${selector.source}[`)
+  const sourceOk =
+    selector.source === undefined ||
+    signal.source === selector.source ||
+    signal.source.startsWith(`${selector.source}[`)
   const monitorOk = selector.monitor === undefined || signal.monitor?.toLowerCase() === selector.monitor.toLowerCase()
   return sourceOk && monitorOk
 }
 
-export function selectSignal(execution: ExecutionReport | undefined, selector: SignalSelector, outDir: string): SignalSubject {
+export function selectSignal(
+  execution: ExecutionReport | undefined,
+  selector: SignalSelector,
+  outDir: string,
+): SignalSubject {
   if (!execution) return { found: false, reason: 'no notebook was executed', available: [] }
   const probe = execution.probe
-  if (probe.status === 'skipped') return { found: false, reason: `the probe did not run: ${probe.reason ?? 'the notebook did not execute'}`, available: [] }
-  if (probe.status === 'error') return { found: false, reason: `the probe failed: ${probe.error.ename}: ${probe.error.evalue}`, available: [] }
+  if (probe.status === 'skipped')
+    return {
+      found: false,
+      reason: `the probe did not run: ${probe.reason ?? 'the notebook did not execute'}`,
+      available: [],
+    }
+  if (probe.status === 'error')
+    return { found: false, reason: `the probe failed: ${probe.error.ename}: ${probe.error.evalue}`, available: [] }
   const usable = probe.signals.filter((s): s is ProbedSignal & { file: string } => s.file !== undefined)
   const candidates = selector === 'auto' ? [...usable].sort(autoRank) : usable.filter((s) => matches(s, selector))
   const chosen = candidates[0]
@@ -41,5 +57,10 @@ export function selectSignal(execution: ExecutionReport | undefined, selector: S
         : `no probed signal matches ${describeSelector(selector)}${skipped.length ? `; skipped: ${skipped.join(', ')}` : ''}`
     return { found: false, reason, available: probe.signals }
   }
-  return { found: true, signal: chosen, outDir, label: `${chosen.source}${chosen.monitor ? ` (${chosen.monitor})` : ''}` }
+  return {
+    found: true,
+    signal: chosen,
+    outDir,
+    label: `${chosen.source}${chosen.monitor ? ` (${chosen.monitor})` : ''}`,
+  }
 }

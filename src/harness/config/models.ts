@@ -33,7 +33,10 @@ const apiKeyEnv = z
 const common = {
   name: z
     .string()
-    .regex(/^[a-z0-9][a-z0-9._-]*$/, 'names are lower-case letters, digits, ".", "_" and "-" (they become Vitest project names)'),
+    .regex(
+      /^[a-z0-9][a-z0-9._-]*$/,
+      'names are lower-case letters, digits, ".", "_" and "-" (they become Vitest project names)',
+    ),
   model: z.string().min(1).describe('the model id sent to the provider and expected back in its responses'),
   params: parameterCount.optional(),
   context_window: z.number().int().positive().default(8192),
@@ -150,7 +153,9 @@ export function loadModelsFile(file: string): ModelsFile {
   try {
     text = readFileSync(file, 'utf8')
   } catch {
-    throw new ConfigError(`${file}: not found. Create it (see models.yaml in the skilldelta repository) or pass another path.`)
+    throw new ConfigError(
+      `${file}: not found. Create it (see models.yaml in the skilldelta repository) or pass another path.`,
+    )
   }
   const counter = new LineCounter()
   const doc = parseDocument(text, { lineCounter: counter })
@@ -176,7 +181,11 @@ export function loadModelsFile(file: string): ModelsFile {
 }
 
 export function strategyOf(model: ModelSpec): 'driver-navigator' | 'single-shot' {
-  return model.strategy ?? (model.provider === 'embedded' || model.provider === 'fixture' ? 'single-shot' : 'driver-navigator')
+  return (
+    model.strategy ??
+    (model.provider === 'embedded' || model.provider === 'fixture' ? 'single-shot' : 'driver-navigator')
+  )
 }
 
-export const structuredOutputOf = (model: ModelSpec): 'json_schema' | 'json_object' | 'none' => model.structured_output ?? 'json_schema'
+export const structuredOutputOf = (model: ModelSpec): 'json_schema' | 'json_object' | 'none' =>
+  model.structured_output ?? 'json_schema'

@@ -57,7 +57,10 @@ export const JudgeSettingsSchema = z
     attempts: z.number().int().min(1).max(10).default(3),
   })
   .strict()
-export type JudgeSettings = Omit<z.infer<typeof JudgeSettingsSchema>, 'rubric' | 'facts'> & { rubric: string; facts: string }
+export type JudgeSettings = Omit<z.infer<typeof JudgeSettingsSchema>, 'rubric' | 'facts'> & {
+  rubric: string
+  facts: string
+}
 
 /** An explicit path is the user's; the default is the project's own file, else the package's. */
 function judgeFile(root: string, explicit: string | undefined, fallback: string): string {
@@ -108,14 +111,19 @@ export interface RunSettings {
 }
 
 export function newRunId(now = new Date()): string {
-  const stamp = now.toISOString().replace(/[:.]/g, '-').replace(/-\d{3}Z$/, 'Z')
+  const stamp = now
+    .toISOString()
+    .replace(/[:.]/g, '-')
+    .replace(/-\d{3}Z$/, 'Z')
   return `${stamp}-${Math.random().toString(36).slice(2, 6)}`
 }
 
 export function resolveSettings(options: SkilldeltaOptions, root: string, env = process.env): RunSettings {
   const parsed = SkilldeltaOptionsSchema.parse(options)
   const epochs = env.SKILLDELTA_EPOCHS ? z.coerce.number().int().min(1).parse(env.SKILLDELTA_EPOCHS) : parsed.epochs
-  const sandbox = env.SKILLDELTA_SANDBOX ? ExecutionSettingsSchema.shape.sandbox.parse(env.SKILLDELTA_SANDBOX) : parsed.execution.sandbox
+  const sandbox = env.SKILLDELTA_SANDBOX
+    ? ExecutionSettingsSchema.shape.sandbox.parse(env.SKILLDELTA_SANDBOX)
+    : parsed.execution.sandbox
   // Vitest may evaluate the config more than once in a run: the first id generated must stick
   const runId = env.SKILLDELTA_RUN_ID || (env.SKILLDELTA_RUN_ID = newRunId())
   return {

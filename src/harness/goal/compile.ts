@@ -25,7 +25,11 @@ class MappedLines {
     const generator = new SourceMapGenerator({ file })
     generator.setSourceContent(file, source)
     this.lines.forEach(({ origin }, index) => {
-      generator.addMapping({ source: file, generated: { line: index + 1, column: 0 }, original: { line: origin, column: 0 } })
+      generator.addMapping({
+        source: file,
+        generated: { line: index + 1, column: 0 },
+        original: { line: origin, column: 0 },
+      })
     })
     return { code: `${this.lines.map((l) => l.text).join('\n')}\n`, map: generator.toJSON() }
   }
@@ -36,7 +40,9 @@ class MappedLines {
  * U+2028/U+2029, which end a line — and so a comment — in JavaScript source.
  */
 const literal = (value: unknown, indent?: number): string =>
-  JSON.stringify(value, null, indent).replace(/\u2028/g, '\\u2028').replace(/\u2029/g, '\\u2029')
+  JSON.stringify(value, null, indent)
+    .replace(/\u2028/g, '\\u2028')
+    .replace(/\u2029/g, '\\u2029')
 const hz = (n: number): string => `${n}`
 
 export function psdTestName(check: PsdPeakCheck): string {
@@ -77,7 +83,13 @@ export function compileGoal(source: string, file: string, options: CompileOption
   const out = new MappedLines()
 
   // untrusted text never goes into comments: only into literals built by literal()
-  out.add(1, `// Compiled by skilldelta from a GOAL.md (source ${literal(goal.file)}). Edit the GOAL.md, not this file.`.replace(/[\r\n\u2028\u2029]/g, ' '))
+  out.add(
+    1,
+    `// Compiled by skilldelta from a GOAL.md (source ${literal(goal.file)}). Edit the GOAL.md, not this file.`.replace(
+      /[\r\n\u2028\u2029]/g,
+      ' ',
+    ),
+  )
   out.add(1, `import { describe, test } from 'vitest'`)
   out.add(1, `import { defineGoal, eachSample, runConditions, useTrial } from ${literal(options.runtimeImport)}`)
   out.add(1, '')
@@ -88,7 +100,11 @@ export function compileGoal(source: string, file: string, options: CompileOption
 
   if (checks.executes) {
     out.add(lines.executes, '', `    test('executes', async ({ expect, task }) => {`)
-    out.add(lines.executes, `      await trial.check(task, 'executes', () => expect(trial.execution()).toExecute())`, `    })`)
+    out.add(
+      lines.executes,
+      `      await trial.check(task, 'executes', () => expect(trial.execution()).toExecute())`,
+      `    })`,
+    )
   }
   checks.psd_peak?.forEach((check, index) => {
     const line = lines.psd_peak[index] ?? lines.executes
@@ -96,20 +112,32 @@ export function compileGoal(source: string, file: string, options: CompileOption
     out.add(line, '', `    test(${literal(psdTestName(check))}, async ({ expect, task }) => {`)
     out.add(line, `      const signal = await trial.signal(${ref}.signal)`)
     out.add(line, `      await trial.check(task, 'psd_peak[${index}]', () =>`)
-    out.add(line, `        expect(signal).toHavePSDPeakIn(${hz(check.band[0])}, ${hz(check.band[1])}, ${ref}))`, `    })`)
+    out.add(
+      line,
+      `        expect(signal).toHavePSDPeakIn(${hz(check.band[0])}, ${hz(check.band[1])}, ${ref}))`,
+      `    })`,
+    )
   })
   checks.signal?.forEach((check, index) => {
     const line = lines.signal[index] ?? lines.executes
     const ref = `goal.checks.signal[${index}]`
     out.add(line, '', `    test(${literal(signalTestName(check))}, async ({ expect, task }) => {`)
     out.add(line, `      const signal = await trial.signal(${ref}.signal)`)
-    out.add(line, `      await trial.check(task, 'signal[${index}]', () => expect(signal).toMatchSignal(${ref}))`, `    })`)
+    out.add(
+      line,
+      `      await trial.check(task, 'signal[${index}]', () => expect(signal).toMatchSignal(${ref}))`,
+      `    })`,
+    )
   })
   if (checks.judge_score !== undefined) {
     const line = lines.judge_score
     out.add(line, '', `    test(${literal(judgeTestName(checks.judge_score))}, async ({ expect, task, skip }) => {`)
     out.add(line, `      const verdict = await trial.judge(skip)`)
-    out.add(line, `      await trial.check(task, 'judge_score', () => expect(verdict).toScoreAtLeast(goal.checks.judge_score))`, `    })`)
+    out.add(
+      line,
+      `      await trial.check(task, 'judge_score', () => expect(verdict).toScoreAtLeast(goal.checks.judge_score))`,
+      `    })`,
+    )
   }
   out.add(lines.title, `  })`, `})`)
   return { ...out.render(file, source), goal }

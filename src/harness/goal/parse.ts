@@ -54,7 +54,10 @@ function positionOf(located: Located, fieldPath: PropertyKey[]): { line: number;
       // prefer the key's position: "band:" is where a reader looks
       const parent = keys.length > 1 ? doc.getIn(keys.slice(0, -1) as unknown[], true) : doc.contents
       if (isMap(parent)) {
-        const pair = parent.items.find((item) => isPair(item) && isNode(item.key) && (item.key as YamlNode & { value?: unknown }).value === keys.at(-1))
+        const pair = parent.items.find(
+          (item) =>
+            isPair(item) && isNode(item.key) && (item.key as YamlNode & { value?: unknown }).value === keys.at(-1),
+        )
         if (pair && isNode(pair.key) && pair.key.range) return lineOf(located, pair.key.range[0])
       }
       return lineOf(located, node.range[0])
@@ -78,7 +81,9 @@ function mostSpecific(issue: z.core.$ZodIssue): z.core.$ZodIssue {
     return { ...specific, path: [...issue.path, ...specific.path] } as z.core.$ZodIssue
   })
   // a branch that got past the type check says more than "expected array"
-  candidates.sort((a, b) => Number(a.code === 'invalid_type') - Number(b.code === 'invalid_type') || b.path.length - a.path.length)
+  candidates.sort(
+    (a, b) => Number(a.code === 'invalid_type') - Number(b.code === 'invalid_type') || b.path.length - a.path.length,
+  )
   return candidates[0] ?? issue
 }
 
@@ -97,7 +102,10 @@ function defaultId(file: string): { id: string; folderTier: string | undefined }
   const root = parts.lastIndexOf('benchmarks')
   const relative = root >= 0 ? parts.slice(root + 1) : parts.slice(-2)
   const name = relative.join('/').replace(/\.GOAL\.md$/i, '')
-  return { id: name.toLowerCase().replace(/[^a-z0-9_\-/]+/g, '_'), folderTier: relative.length > 1 ? relative[0] : undefined }
+  return {
+    id: name.toLowerCase().replace(/[^a-z0-9_\-/]+/g, '_'),
+    folderTier: relative.length > 1 ? relative[0] : undefined,
+  }
 }
 
 /** Split a Markdown body into sections keyed by heading text ("Goal: …" headings are titles). */
@@ -127,7 +135,17 @@ export function parseGoal(source: string, file: string): ParseResult {
   const displayFile = path.relative(process.cwd(), file) || file
   if (UNSAFE_PATH.test(file)) {
     const printable = JSON.stringify(displayFile)
-    return { ok: false, error: new GoalError(printable, 1, 1, '', 'the file path contains control characters, line separators or backticks', 'rename the file') }
+    return {
+      ok: false,
+      error: new GoalError(
+        printable,
+        1,
+        1,
+        '',
+        'the file path contains control characters, line separators or backticks',
+        'rename the file',
+      ),
+    }
   }
   const match = FRONTMATTER.exec(source)
   const counter = new LineCounter()
@@ -147,7 +165,14 @@ export function parseGoal(source: string, file: string): ParseResult {
       const { line, column } = lineOf(located, yamlError.pos[0])
       return {
         ok: false,
-        error: new GoalError(displayFile, line, column, '', `the YAML frontmatter does not parse: ${yamlError.message.split('\n')[0]}`, 'check indentation and quoting'),
+        error: new GoalError(
+          displayFile,
+          line,
+          column,
+          '',
+          `the YAML frontmatter does not parse: ${yamlError.message.split('\n')[0]}`,
+          'check indentation and quoting',
+        ),
       }
     }
     const raw: unknown = doc.toJS() ?? {}
@@ -168,7 +193,11 @@ export function parseGoal(source: string, file: string): ParseResult {
 
   const tier = frontmatter.tier ?? (TIERS as readonly string[]).find((t) => t === folderTier)
   if (!tier) {
-    return fail(['tier'], 'the goal has no tier and its folder does not name one', `add "tier: tutorial | abstract | research" to the frontmatter, or put the file under benchmarks/<tier>/`)
+    return fail(
+      ['tier'],
+      'the goal has no tier and its folder does not name one',
+      `add "tier: tutorial | abstract | research" to the frontmatter, or put the file under benchmarks/<tier>/`,
+    )
   }
   if (tier === 'research' && !frontmatter.source) {
     return fail(['source'], 'research goals must cite their source', 'add "source:" with a citation or DOI')

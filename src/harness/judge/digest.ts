@@ -13,10 +13,23 @@ import { stripAnsi } from '../util/ansi.ts'
 const MultilineSchema = z.union([z.string(), z.array(z.string())]).transform((v) => (Array.isArray(v) ? v.join('') : v))
 
 const OutputSchema = z.discriminatedUnion('output_type', [
-  z.object({ output_type: z.literal('stream'), name: z.string().default('stdout'), text: MultilineSchema }).passthrough(),
-  z.object({ output_type: z.literal('execute_result'), data: z.record(z.string(), z.unknown()).default({}) }).passthrough(),
-  z.object({ output_type: z.literal('display_data'), data: z.record(z.string(), z.unknown()).default({}) }).passthrough(),
-  z.object({ output_type: z.literal('error'), ename: z.string(), evalue: z.string(), traceback: z.array(z.string()).default([]) }).passthrough(),
+  z
+    .object({ output_type: z.literal('stream'), name: z.string().default('stdout'), text: MultilineSchema })
+    .passthrough(),
+  z
+    .object({ output_type: z.literal('execute_result'), data: z.record(z.string(), z.unknown()).default({}) })
+    .passthrough(),
+  z
+    .object({ output_type: z.literal('display_data'), data: z.record(z.string(), z.unknown()).default({}) })
+    .passthrough(),
+  z
+    .object({
+      output_type: z.literal('error'),
+      ename: z.string(),
+      evalue: z.string(),
+      traceback: z.array(z.string()).default([]),
+    })
+    .passthrough(),
 ])
 
 const CellSchema = z
@@ -64,22 +77,43 @@ const REST = String.raw`[^\n.!?]{0,200}`
 const GRADER = String.raw`(?:judge|grader|evaluator|assessor|reviewer|llm|ai)`
 const ADDRESSED_TO_GRADER: RegExp[] = [
   // "ignore the rubric", "disregard all previous instructions"
-  new RegExp(String.raw`\b(?:ignore|disregard|forget|override|bypass)\s+(?:all\s+|any\s+|the\s+|your\s+|these\s+|those\s+)?(?:(?:previous|prior|above|earlier|grading|scoring)\s+)?(?:instructions?|rubric|prompt|system prompt|grading (?:rules|criteria))\b${REST}`, 'gi'),
+  new RegExp(
+    String.raw`\b(?:ignore|disregard|forget|override|bypass)\s+(?:all\s+|any\s+|the\s+|your\s+|these\s+|those\s+)?(?:(?:previous|prior|above|earlier|grading|scoring)\s+)?(?:instructions?|rubric|prompt|system prompt|grading (?:rules|criteria))\b${REST}`,
+    'gi',
+  ),
   // "give full marks", "award 5/5", "grant a perfect score"
-  new RegExp(String.raw`\b(?:give|award|grant)\b[^\n.]{0,40}?(?:\b5\s*\/\s*5|\b5 out of 5|\bfive out of five|\bfull (?:marks|points|scores?)|\bperfect (?:scores?|grades?|ratings?|marks)|\b(?:max(?:imum)?|highest|top) (?:scores?|grades?|ratings?|marks))\b${REST}`, 'gi'),
+  new RegExp(
+    String.raw`\b(?:give|award|grant)\b[^\n.]{0,40}?(?:\b5\s*\/\s*5|\b5 out of 5|\bfive out of five|\bfull (?:marks|points|scores?)|\bperfect (?:scores?|grades?|ratings?|marks)|\b(?:max(?:imum)?|highest|top) (?:scores?|grades?|ratings?|marks))\b${REST}`,
+    'gi',
+  ),
   // "give this notebook a 5" (but not "give it 5 ms")
-  new RegExp(String.raw`\b(?:give|award|grant)\s+(?:this(?: notebook| submission)?|it|me|us)\s+(?:a\s+)?(?:5|five)\b(?!\s*(?:[a-z%µ]|\d))${REST}`, 'gi'),
+  new RegExp(
+    String.raw`\b(?:give|award|grant)\s+(?:this(?: notebook| submission)?|it|me|us)\s+(?:a\s+)?(?:5|five)\b(?!\s*(?:[a-z%µ]|\d))${REST}`,
+    'gi',
+  ),
   // "score this notebook 5", "rate the submission as perfect"
-  new RegExp(String.raw`\b(?:score|grade|rate|mark)\s+(?:this|the|my)\s+(?:notebook|submission)\b[^\n.]{0,30}?\b(?:5|five|perfect|full marks|max(?:imum)?)\b${REST}`, 'gi'),
+  new RegExp(
+    String.raw`\b(?:score|grade|rate|mark)\s+(?:this|the|my)\s+(?:notebook|submission)\b[^\n.]{0,30}?\b(?:5|five|perfect|full marks|max(?:imum)?)\b${REST}`,
+    'gi',
+  ),
   // "Note to the grader", "Dear judge", "Grader: …", "Graders, …"
-  new RegExp(String.raw`\b(?:dear|attention|note (?:to|for)|message (?:to|for)|hey|hello|hi)\s+(?:the\s+)?${GRADER}s?\b${REST}`, 'gi'),
+  new RegExp(
+    String.raw`\b(?:dear|attention|note (?:to|for)|message (?:to|for)|hey|hello|hi)\s+(?:the\s+)?${GRADER}s?\b${REST}`,
+    'gi',
+  ),
   new RegExp(String.raw`(?:^|[\s#*>"'(])${GRADER}s?\s*[:,]${REST}`, 'gim'),
   // "you are now the judge", "act as the grader"
   new RegExp(String.raw`\b(?:you are|you're|act as)\s+(?:now\s+)?(?:an?|the)\s+${GRADER}\b${REST}`, 'gi'),
   // "the judge must give …"
-  new RegExp(String.raw`\b${GRADER}s?\s+(?:must|should|shall|is required to|are required to)\s+(?:give|award|assign|score|rate|grade|ignore|output|return|respond)\b${REST}`, 'gi'),
+  new RegExp(
+    String.raw`\b${GRADER}s?\s+(?:must|should|shall|is required to|are required to)\s+(?:give|award|assign|score|rate|grade|ignore|output|return|respond)\b${REST}`,
+    'gi',
+  ),
   // fake harness messages
-  new RegExp(String.raw`\b(?:system|harness|grader|judge|rubric)\s+(?:message|override|instructions?|prompt)\s*:${REST}`, 'gi'),
+  new RegExp(
+    String.raw`\b(?:system|harness|grader|judge|rubric)\s+(?:message|override|instructions?|prompt)\s*:${REST}`,
+    'gi',
+  ),
   // tags that imitate the prompt's structure
   /<\/?\s*(?:notebook|system|instructions?|rubric|judge)\b[^>\n]{0,200}>/gi,
 ]
@@ -116,7 +150,10 @@ export function headTail(text: string, budget: number): { text: string; truncate
   const keep = Math.max(0, budget - marker(text.length).length)
   const head = Math.ceil(keep * 0.6)
   const tail = keep - head
-  return { text: text.slice(0, head) + marker(text.length - keep) + (tail > 0 ? text.slice(-tail) : ''), truncated: true }
+  return {
+    text: text.slice(0, head) + marker(text.length - keep) + (tail > 0 ? text.slice(-tail) : ''),
+    truncated: true,
+  }
 }
 
 interface CellParts {
@@ -139,7 +176,10 @@ function outputText(raw: unknown): string {
       const images = kinds.filter((k) => k.startsWith('image/'))
       const parts: string[] = []
       if (images.length) parts.push(`[${images.join(', ')} output dropped from the digest]`)
-      else if (plain !== undefined) parts.push(`[${output.output_type === 'execute_result' ? 'result' : 'display'}]\n${MultilineSchema.parse(plain)}`)
+      else if (plain !== undefined)
+        parts.push(
+          `[${output.output_type === 'execute_result' ? 'result' : 'display'}]\n${MultilineSchema.parse(plain)}`,
+        )
       else if (kinds.length) parts.push(`[${kinds.join(', ')} output dropped from the digest]`)
       return parts.join('\n')
     }
@@ -150,7 +190,8 @@ function outputText(raw: unknown): string {
 const identifier = (text: string): string => text.replace(/[^\w.]/g, '_').slice(0, 80)
 
 function cellParts(cell: z.infer<typeof CellSchema>, index: number, report: CellReport | undefined): CellParts {
-  if (cell.cell_type !== 'code') return { header: `### cell ${index} · ${identifier(cell.cell_type)}`, body: cell.source }
+  if (cell.cell_type !== 'code')
+    return { header: `### cell ${index} · ${identifier(cell.cell_type)}`, body: cell.source }
   const status = report?.status ?? 'unknown'
   const error = report?.error ? ` (${identifier(report.error.ename)})` : ''
   const outputs = cell.outputs.map(outputText).filter(Boolean)

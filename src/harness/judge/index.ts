@@ -24,17 +24,30 @@ export interface JudgeSetup {
 
 /** What a judge check receives: a verdict, or why there is none (a failure of the check, never a score). */
 export type JudgeSubject =
-  | { judged: true; scores: Record<JudgeDimension, number>; mean: number; reasons: Record<JudgeDimension, string>; judgeModel: string; flags: number }
+  | {
+      judged: true
+      scores: Record<JudgeDimension, number>
+      mean: number
+      reasons: Record<JudgeDimension, string>
+      judgeModel: string
+      flags: number
+    }
   | { judged: false; reason: string }
 
 /** Pick the judge: SKILLDELTA_JUDGE (a model name, or "none") over models.yaml's judge section. */
-export function resolveJudge(file: Pick<ModelsFile, 'models' | 'judges' | 'judge'>, env = process.env): JudgeSetup | undefined {
+export function resolveJudge(
+  file: Pick<ModelsFile, 'models' | 'judges' | 'judge'>,
+  env = process.env,
+): JudgeSetup | undefined {
   const config = file.judge
   const name = env.SKILLDELTA_JUDGE || config?.model
   if (!name || name === 'none') return undefined
   const candidates = [...file.models, ...file.judges]
   const model = candidates.find((m) => m.name === name)
-  if (!model) throw new Error(`SKILLDELTA_JUDGE="${name}": no model of that name under models: or judges: in models.yaml (use one of ${candidates.map((m) => m.name).join(', ')}, or "none")`)
+  if (!model)
+    throw new Error(
+      `SKILLDELTA_JUDGE="${name}": no model of that name under models: or judges: in models.yaml (use one of ${candidates.map((m) => m.name).join(', ')}, or "none")`,
+    )
   return { model, allowSameAsGenerator: config?.allow_same_as_generator ?? false }
 }
 
@@ -49,7 +62,8 @@ const canonicalId = (id: string): string => id.replace(/:latest$/, '')
 export function isSameModel(judge: ModelSpec, generator: ModelSpec): boolean {
   if (judge.name === generator.name) return true
   if (judge.provider !== generator.provider) return false
-  if (judge.provider === 'embedded' && generator.provider === 'embedded') return (judge.gguf ?? DEFAULT_GGUF) === (generator.gguf ?? DEFAULT_GGUF)
+  if (judge.provider === 'embedded' && generator.provider === 'embedded')
+    return (judge.gguf ?? DEFAULT_GGUF) === (generator.gguf ?? DEFAULT_GGUF)
   return canonicalId(judge.model) === canonicalId(generator.model)
 }
 
@@ -70,10 +84,17 @@ export interface JudgeTrialInput {
 export async function judgeTrial(input: JudgeTrialInput): Promise<JudgeSubject> {
   const { record, execution } = input.outcome
   if (record.status !== 'ok' && record.status !== 'execution_failed') {
-    return { judged: false, reason: `there is no executed notebook to judge (${record.status}${record.error ? `: ${record.error}` : ''})` }
+    return {
+      judged: false,
+      reason: `there is no executed notebook to judge (${record.status}${record.error ? `: ${record.error}` : ''})`,
+    }
   }
   // only the copy the harness collected: the sandbox's own files are the notebook's to forge
-  if (!execution?.executedNotebook) return { judged: false, reason: 'the harness could not collect the executed notebook, so there is nothing trustworthy to judge' }
+  if (!execution?.executedNotebook)
+    return {
+      judged: false,
+      reason: 'the harness could not collect the executed notebook, so there is nothing trustworthy to judge',
+    }
   try {
     return await judgeExecuted(input, execution.executedNotebook, execution.cells)
   } catch (error) {
@@ -93,10 +114,22 @@ interface JudgeBase {
 async function failJudgement(
   input: JudgeTrialInput,
   failure: { kind: string; message: string; attempts: number },
-  base: JudgeBase = { model: { name: input.setup.model.name, requested: input.setup.model.model, reported: null }, flags: [] },
+  base: JudgeBase = {
+    model: { name: input.setup.model.name, requested: input.setup.model.model, reported: null },
+    flags: [],
+  },
 ): Promise<JudgeSubject> {
   const { record } = input.outcome
-  record.judge = { ...base, status: 'error', attempts: failure.attempts, tokensIn: null, tokensOut: null, latencyMs: 0, cache: 'miss', error: { kind: failure.kind, message: failure.message } }
+  record.judge = {
+    ...base,
+    status: 'error',
+    attempts: failure.attempts,
+    tokensIn: null,
+    tokensOut: null,
+    latencyMs: 0,
+    cache: 'miss',
+    error: { kind: failure.kind, message: failure.message },
+  }
   // a notebook that ran keeps its execution status when only the judging failed
   if (record.status === 'ok') {
     record.status = 'judge_error'
@@ -110,13 +143,20 @@ async function judgeExecuted(input: JudgeTrialInput, notebookFile: string, cells
   const { outcome, setup, settings } = input
   const { record, dir } = outcome
   const rubric = loadRubric(settings.judge.rubric, settings.judge.facts)
-  const digest = digestNotebook(await readFile(notebookFile, 'utf8'), cells, { maxChars: settings.judge.maxDigestChars })
+  const digest = digestNotebook(await readFile(notebookFile, 'utf8'), cells, {
+    maxChars: settings.judge.maxDigestChars,
+  })
   await writeFile(path.join(dir, 'judge-digest.md'), digest.text)
   record.artifacts.judgeDigest = 'judge-digest.md'
   const base: JudgeBase = {
     model: { name: setup.model.name, requested: setup.model.model, reported: null },
     rubric: { hash: rubric.hash.slice(0, 16), version: rubric.rubric.version, factsVersion: rubric.facts.version },
-    digest: { hash: digest.hash.slice(0, 16), chars: digest.text.length, cells: digest.cells, truncatedCells: digest.truncatedCells },
+    digest: {
+      hash: digest.hash.slice(0, 16),
+      chars: digest.text.length,
+      cells: digest.cells,
+      truncatedCells: digest.truncatedCells,
+    },
     flags: digest.flags,
   }
   let result: JudgeResult
@@ -136,7 +176,10 @@ async function judgeExecuted(input: JudgeTrialInput, notebookFile: string, cells
     if (!(error instanceof JudgeError)) throw error
     return failJudgement(input, { kind: error.kind, message: error.message, attempts: error.attempts }, base)
   }
-  const reasons = Object.fromEntries(Object.entries(result.judgement).map(([d, v]) => [d, v.reason])) as Record<JudgeDimension, string>
+  const reasons = Object.fromEntries(Object.entries(result.judgement).map(([d, v]) => [d, v.reason])) as Record<
+    JudgeDimension,
+    string
+  >
   record.judge = {
     ...base,
     model: { ...base.model, reported: result.reportedModel },
@@ -153,5 +196,12 @@ async function judgeExecuted(input: JudgeTrialInput, notebookFile: string, cells
   await writeFile(path.join(dir, 'judgement.json'), `${JSON.stringify(record.judge, null, 2)}\n`)
   record.artifacts.judgement = 'judgement.json'
   await outcome.save()
-  return { judged: true, scores: result.scores, mean: result.mean, reasons, judgeModel: result.reportedModel, flags: digest.flags.length }
+  return {
+    judged: true,
+    scores: result.scores,
+    mean: result.mean,
+    reasons,
+    judgeModel: result.reportedModel,
+    flags: digest.flags.length,
+  }
 }

@@ -83,7 +83,9 @@ export function judgeMessages(rubric: Rubric, task: string, digest: NotebookDige
   const removed = digest.flags.length
     ? `\n\n${digest.flags.length} passage(s) in cell(s) ${[...new Set(digest.flags.map((f) => f.cell))].join(', ')} looked like instructions to the grader and were replaced by a marker.`
     : ''
-  const truncated = digest.truncatedCells ? ` ${digest.truncatedCells} long cell(s) were shortened in the middle to fit the budget.` : ''
+  const truncated = digest.truncatedCells
+    ? ` ${digest.truncatedCells} long cell(s) were shortened in the middle to fit the budget.`
+    : ''
   const user = [
     `## Task given to the notebook's author\n\n${task.trim()}`,
     `## Executed notebook (${digest.cells} cells; images removed).${truncated}${removed}`,
@@ -97,7 +99,9 @@ export function judgeMessages(rubric: Rubric, task: string, digest: NotebookDige
 }
 
 /** Parse a reply: the whole text as JSON, or one fenced ```json block (some servers ignore the schema). */
-export function parseJudgement(content: string): { ok: true; judgement: Judgement } | { ok: false; kind: 'empty' | 'invalid'; problem: string } {
+export function parseJudgement(
+  content: string,
+): { ok: true; judgement: Judgement } | { ok: false; kind: 'empty' | 'invalid'; problem: string } {
   const text = content.trim()
   if (!text) return { ok: false, kind: 'empty', problem: 'the reply was empty' }
   const fenced = /^```(?:json)?\s*\n([\s\S]*?)\n```$/.exec(text)
@@ -119,7 +123,10 @@ export function parseJudgement(content: string): { ok: true; judgement: Judgemen
 const CachedJudgementSchema = z.object({ judgement: JudgementSchema, reportedModel: z.string() })
 
 const summarise = (judgement: Judgement) => {
-  const scores = Object.fromEntries(JUDGE_DIMENSIONS.map((d) => [d, judgement[d].score])) as Record<JudgeDimension, number>
+  const scores = Object.fromEntries(JUDGE_DIMENSIONS.map((d) => [d, judgement[d].score])) as Record<
+    JudgeDimension,
+    number
+  >
   return { scores, mean: JUDGE_DIMENSIONS.reduce((sum, d) => sum + scores[d], 0) / JUDGE_DIMENSIONS.length }
 }
 
@@ -131,7 +138,16 @@ export async function judgeNotebook(call: JudgeCall): Promise<JudgeResult> {
     const cached = CachedJudgementSchema.safeParse(await readCall(key))
     if (cached.success) {
       const { judgement, reportedModel } = cached.data
-      return { judgement, ...summarise(judgement), reportedModel, attempts: 0, tokensIn: null, tokensOut: null, latencyMs: 0, cache: 'hit' }
+      return {
+        judgement,
+        ...summarise(judgement),
+        reportedModel,
+        attempts: 0,
+        tokensIn: null,
+        tokensOut: null,
+        latencyMs: 0,
+        cache: 'hit',
+      }
     }
   }
   const started = performance.now()
@@ -149,7 +165,8 @@ export async function judgeNotebook(call: JudgeCall): Promise<JudgeResult> {
         }),
       )
     } catch (error) {
-      if (error instanceof ModelMismatchError) throw new JudgeError('mismatch', error.message, attempt, { cause: error })
+      if (error instanceof ModelMismatchError)
+        throw new JudgeError('mismatch', error.message, attempt, { cause: error })
       if (error instanceof ProviderError) throw new JudgeError('provider', error.message, attempt, { cause: error })
       throw error
     }
@@ -160,7 +177,8 @@ export async function judgeNotebook(call: JudgeCall): Promise<JudgeResult> {
     }
     const parsed = parseJudgement(reply.content)
     if (parsed.ok) {
-      if (call.cache !== 'off') await writeCall(key, { judgement: parsed.judgement, reportedModel: reply.reportedModel })
+      if (call.cache !== 'off')
+        await writeCall(key, { judgement: parsed.judgement, reportedModel: reply.reportedModel })
       return {
         judgement: parsed.judgement,
         ...summarise(parsed.judgement),
@@ -176,8 +194,15 @@ export async function judgeNotebook(call: JudgeCall): Promise<JudgeResult> {
     // show the judge its own reply and what was wrong with it; ask again
     messages.push(
       { role: 'assistant', content: reply.content },
-      { role: 'user', content: `That reply could not be used: ${parsed.problem}. Reply again with only the JSON object described above.` },
+      {
+        role: 'user',
+        content: `That reply could not be used: ${parsed.problem}. Reply again with only the JSON object described above.`,
+      },
     )
   }
-  throw new JudgeError(last.kind, `the judge gave no valid judgement in ${call.attempts} attempt(s): ${last.problem}`, call.attempts)
+  throw new JudgeError(
+    last.kind,
+    `the judge gave no valid judgement in ${call.attempts} attempt(s): ${last.problem}`,
+    call.attempts,
+  )
 }

@@ -36,12 +36,16 @@ function readVersioned(file: string, what: string): { text: string; parsed: Rubr
   try {
     text = readFileSync(file, 'utf8')
   } catch {
-    throw new RubricError(`${file}: the judge's ${what} file is missing; set judge.${what === 'rubric' ? 'rubric' : 'facts'} in the skilldelta() options or create it`)
+    throw new RubricError(
+      `${file}: the judge's ${what} file is missing; set judge.${what === 'rubric' ? 'rubric' : 'facts'} in the skilldelta() options or create it`,
+    )
   }
   const match = /^---\r?\n([\s\S]*?)\r?\n---\r?\n?([\s\S]*)$/.exec(text)
   const frontmatter = FrontmatterSchema.safeParse(match ? parseYaml(match[1] ?? '') : undefined)
   if (!match || !frontmatter.success) {
-    throw new RubricError(`${file}: needs YAML frontmatter with a version (---\\nversion: 1\\n---) so judgements can say which ${what} graded them`)
+    throw new RubricError(
+      `${file}: needs YAML frontmatter with a version (---\\nversion: 1\\n---) so judgements can say which ${what} graded them`,
+    )
   }
   const body = (match[2] ?? '').trim()
   if (!body) throw new RubricError(`${file}: the ${what} is empty`)
@@ -51,7 +55,10 @@ function readVersioned(file: string, what: string): { text: string; parsed: Rubr
 export function loadRubric(rubricFile: string, factsFile: string): Rubric {
   const rubric = readVersioned(rubricFile, 'rubric')
   const missing = JUDGE_DIMENSIONS.filter((d) => !rubric.parsed.body.includes(d))
-  if (missing.length) throw new RubricError(`${rubricFile}: the rubric does not describe ${missing.join(', ')}; anchor every dimension (1–5)`)
+  if (missing.length)
+    throw new RubricError(
+      `${rubricFile}: the rubric does not describe ${missing.join(', ')}; anchor every dimension (1–5)`,
+    )
   const facts = readVersioned(factsFile, 'facts')
   const hash = createHash('sha256').update(rubric.text).update('\0').update(facts.text).digest('hex')
   return { rubric: rubric.parsed, facts: facts.parsed, hash }
@@ -66,7 +73,12 @@ const DimensionVerdictSchema = z
 
 /** What the judge must return: a reason then an integer score per dimension, nothing else. */
 export const JudgementSchema = z
-  .object(Object.fromEntries(JUDGE_DIMENSIONS.map((d) => [d, DimensionVerdictSchema])) as Record<JudgeDimension, typeof DimensionVerdictSchema>)
+  .object(
+    Object.fromEntries(JUDGE_DIMENSIONS.map((d) => [d, DimensionVerdictSchema])) as Record<
+      JudgeDimension,
+      typeof DimensionVerdictSchema
+    >,
+  )
   .strict()
 export type Judgement = z.infer<typeof JudgementSchema>
 

@@ -12,7 +12,9 @@ import { ProviderError } from './types.ts'
  * A slot held longer than its lease (a crashed worker never releases) is reclaimed.
  */
 
-const AcquireSchema = z.object({ key: z.string().min(1), limit: z.number().int().positive(), leaseMs: z.number().int().positive() }).strict()
+const AcquireSchema = z
+  .object({ key: z.string().min(1), limit: z.number().int().positive(), leaseMs: z.number().int().positive() })
+  .strict()
 const ReleaseSchema = z.object({ lease: z.string().min(1) }).strict()
 
 interface Waiter {
@@ -115,7 +117,12 @@ export async function startBroker(): Promise<Broker> {
   return {
     url: `http://127.0.0.1:${port}`,
     stats: () =>
-      Object.fromEntries([...pools].map(([key, p]) => [key, { active: p.active.size, waiting: p.queue.length, peak: peaks.get(key) ?? 0 }])),
+      Object.fromEntries(
+        [...pools].map(([key, p]) => [
+          key,
+          { active: p.active.size, waiting: p.queue.length, peak: peaks.get(key) ?? 0 },
+        ]),
+      ),
     close: () =>
       new Promise<void>((resolve) => {
         for (const p of pools.values()) for (const timer of p.active.values()) clearTimeout(timer)
@@ -126,7 +133,13 @@ export async function startBroker(): Promise<Broker> {
 }
 
 /** Hold a provider slot for the duration of `work`. Without a broker (plain library use) it just runs. */
-export async function withSlot<T>(brokerUrl: string | undefined, model: ModelSpec, leaseMs: number, work: () => Promise<T>, signal?: AbortSignal): Promise<T> {
+export async function withSlot<T>(
+  brokerUrl: string | undefined,
+  model: ModelSpec,
+  leaseMs: number,
+  work: () => Promise<T>,
+  signal?: AbortSignal,
+): Promise<T> {
   if (!brokerUrl) return work()
   let lease: string
   try {
@@ -137,7 +150,12 @@ export async function withSlot<T>(brokerUrl: string | undefined, model: ModelSpe
     })
     lease = z.object({ lease: z.string() }).parse(await response.json()).lease
   } catch (error) {
-    throw new ProviderError(`could not get a ${providerKey(model)} slot from the concurrency broker: ${(error as Error).message}`, false, undefined, { cause: error })
+    throw new ProviderError(
+      `could not get a ${providerKey(model)} slot from the concurrency broker: ${(error as Error).message}`,
+      false,
+      undefined,
+      { cause: error },
+    )
   }
   try {
     return await work()

@@ -26,10 +26,20 @@ export interface RetryPolicy {
   baseDelayMs: number
   maxDelayMs: number
 }
-export const DEFAULT_RETRY: RetryPolicy = { maxAttempts: 4, maxTotalMs: 120_000, baseDelayMs: 1_000, maxDelayMs: 30_000 }
+export const DEFAULT_RETRY: RetryPolicy = {
+  maxAttempts: 4,
+  maxTotalMs: 120_000,
+  baseDelayMs: 1_000,
+  maxDelayMs: 30_000,
+}
 
 /** Exponential backoff with full jitter, or the provider's own Retry-After when it gave one. */
-export function retryDelayMs(attempt: number, policy: RetryPolicy, retryAfterSeconds?: number, random = Math.random): number {
+export function retryDelayMs(
+  attempt: number,
+  policy: RetryPolicy,
+  retryAfterSeconds?: number,
+  random = Math.random,
+): number {
   if (retryAfterSeconds !== undefined) return Math.min(retryAfterSeconds * 1000, policy.maxDelayMs)
   return Math.round(random() * Math.min(policy.maxDelayMs, policy.baseDelayMs * 2 ** (attempt - 1)))
 }
@@ -39,7 +49,8 @@ function complete(model: ModelSpec, messages: ChatMessage[], options: CallOption
     case 'fixture':
       if (model.protocol === 'ollama') {
         // the fixture server also speaks Ollama's /api/chat: drive it with the real ollama client
-        if (!options.baseUrl) throw new ProviderError(`model "${model.name}" is a fixture model but no fixture server is running`)
+        if (!options.baseUrl)
+          throw new ProviderError(`model "${model.name}" is a fixture model but no fixture server is running`)
         const host = new URL(options.baseUrl).origin
         return completeOllama({ ...model, provider: 'ollama', host }, messages, options)
       }
@@ -71,13 +82,20 @@ export async function chat(model: ModelSpec, messages: ChatMessage[], options: C
       const delay = retryDelayMs(attempt, policy, error.retryAfterSeconds)
       const elapsed = performance.now() - started
       if (attempt >= policy.maxAttempts || elapsed + delay > policy.maxTotalMs) {
-        throw new ProviderError(`${error.message} (gave up after ${attempt} attempt${attempt > 1 ? 's' : ''} in ${(elapsed / 1000).toFixed(1)} s)`, false, undefined, { cause: error })
+        throw new ProviderError(
+          `${error.message} (gave up after ${attempt} attempt${attempt > 1 ? 's' : ''} in ${(elapsed / 1000).toFixed(1)} s)`,
+          false,
+          undefined,
+          { cause: error },
+        )
       }
       await sleep(delay, undefined, options.signal ? { signal: options.signal } : {})
       continue
     }
     if (!sameModel(model.model, reply.reportedModel)) {
-      throw new ModelMismatchError(`asked ${model.provider} for "${model.model}" but the response came from "${reply.reportedModel}"`)
+      throw new ModelMismatchError(
+        `asked ${model.provider} for "${model.model}" but the response came from "${reply.reportedModel}"`,
+      )
     }
     return { ...reply, requestedModel: model.model, latencyMs: performance.now() - attemptStarted, attempts: attempt }
   }

@@ -37,10 +37,21 @@ interface LlamaModel {
   trainContextSize: number
   createContext(options: { contextSize: number; threads: number }): Promise<LlamaContext>
 }
-type HistoryItem = { type: 'system'; text: string } | { type: 'user'; text: string } | { type: 'model'; response: string[] }
+type HistoryItem =
+  { type: 'system'; text: string } | { type: 'user'; text: string } | { type: 'model'; response: string[] }
 interface LlamaChatSession {
   setChatHistory(history: HistoryItem[]): void
-  prompt(text: string, options: { maxTokens?: number; temperature?: number; topP?: number; seed?: number; signal?: AbortSignal; grammar?: LlamaGrammar }): Promise<string>
+  prompt(
+    text: string,
+    options: {
+      maxTokens?: number
+      temperature?: number
+      topP?: number
+      seed?: number
+      signal?: AbortSignal
+      grammar?: LlamaGrammar
+    },
+  ): Promise<string>
 }
 interface NodeLlamaCpp {
   getLlama(options: { gpu: false; build: 'never'; logLevel: string }): Promise<Llama>
@@ -53,7 +64,9 @@ const models = new Map<string, Promise<{ llama: Llama; model: LlamaModel }>>()
 
 function loadRuntime(): Promise<NodeLlamaCpp> {
   if (!existsSync(MODULE)) {
-    throw new ProviderError(`the embedded model runtime is not installed (${MODULE} is missing): run "npm run setup -- --embedded"`)
+    throw new ProviderError(
+      `the embedded model runtime is not installed (${MODULE} is missing): run "npm run setup -- --embedded"`,
+    )
   }
   runtime ??= import(pathToFileURL(MODULE).href) as Promise<NodeLlamaCpp>
   return runtime
@@ -63,7 +76,8 @@ function loadRuntime(): Promise<NodeLlamaCpp> {
 export function embeddedUnavailable(model: EmbeddedSpec): string | undefined {
   if (!existsSync(MODULE)) return 'the embedded model runtime is not installed: run "npm run setup -- --embedded"'
   const gguf = ggufPath(model)
-  if (!existsSync(gguf)) return `GGUF weights not found at ${gguf}: run "npm run setup -- --embedded", or set gguf: in models.yaml`
+  if (!existsSync(gguf))
+    return `GGUF weights not found at ${gguf}: run "npm run setup -- --embedded", or set gguf: in models.yaml`
   return undefined
 }
 
@@ -77,7 +91,10 @@ export const embeddedModelId = (gguf: string): string => path.basename(gguf).rep
 async function loadModel(gguf: string): Promise<{ llama: Llama; model: LlamaModel }> {
   let loaded = models.get(gguf)
   if (!loaded) {
-    if (!existsSync(gguf)) throw new ProviderError(`GGUF weights not found at ${gguf}: run "npm run setup -- --embedded", or set gguf: in models.yaml`)
+    if (!existsSync(gguf))
+      throw new ProviderError(
+        `GGUF weights not found at ${gguf}: run "npm run setup -- --embedded", or set gguf: in models.yaml`,
+      )
     loaded = loadRuntime().then(async ({ getLlama }) => {
       const llama = await getLlama({ gpu: false, build: 'never', logLevel: 'error' })
       return { llama, model: await llama.loadModel({ modelPath: gguf }) }
@@ -91,21 +108,28 @@ function history(messages: ChatMessage[]): { items: HistoryItem[]; prompt: strin
   const last = messages.at(-1)
   if (!last || last.role !== 'user') throw new ProviderError('the conversation must end with a user message')
   const items = messages.slice(0, -1).map((m): HistoryItem => {
-    if (m.role === 'tool') throw new ProviderError('the embedded model does not take tool results (it runs single-shot generation)')
+    if (m.role === 'tool')
+      throw new ProviderError('the embedded model does not take tool results (it runs single-shot generation)')
     return m.role === 'assistant' ? { type: 'model', response: [m.content] } : { type: m.role, text: m.content }
   })
   return { items, prompt: last.content }
 }
 
 export const completeEmbedded: Complete<EmbeddedSpec> = async (model, messages, options) => {
-  if (options.tools?.length) throw new ProviderError(`embedded model ${model.name}: tool calling is not supported; use generation: single-shot`)
+  if (options.tools?.length)
+    throw new ProviderError(`embedded model ${model.name}: tool calling is not supported; use generation: single-shot`)
   const gguf = ggufPath(model)
   const { llama, model: weights } = await loadModel(gguf)
   const { LlamaChatSession } = await loadRuntime()
   // a JSON-schema grammar makes structured output exact: the sampler cannot leave the schema
   const grammar =
-    options.responseFormat && structuredOutputOf(model) !== 'none' ? await llama.createGrammarForJsonSchema(options.responseFormat.schema) : undefined
-  const context = await weights.createContext({ contextSize: Math.min(model.context_window, weights.trainContextSize), threads: model.threads })
+    options.responseFormat && structuredOutputOf(model) !== 'none'
+      ? await llama.createGrammarForJsonSchema(options.responseFormat.schema)
+      : undefined
+  const context = await weights.createContext({
+    contextSize: Math.min(model.context_window, weights.trainContextSize),
+    threads: model.threads,
+  })
   try {
     const sequence = context.getSequence()
     const session = new LlamaChatSession({ contextSequence: sequence })
@@ -130,7 +154,9 @@ export const completeEmbedded: Complete<EmbeddedSpec> = async (model, messages, 
     }
   } catch (error) {
     if (error instanceof ProviderError) throw error
-    throw new ProviderError(`embedded model ${embeddedModelId(gguf)}: ${(error as Error).message}`, false, undefined, { cause: error })
+    throw new ProviderError(`embedded model ${embeddedModelId(gguf)}: ${(error as Error).message}`, false, undefined, {
+      cause: error,
+    })
   } finally {
     await context.dispose()
   }

@@ -27,7 +27,9 @@ const ReplyRuleSchema = z
       .strict()
       .default({}),
     /** Answer with these tool calls. */
-    tool_calls: z.array(z.object({ name: z.string(), arguments: z.record(z.string(), z.unknown()).default({}) }).strict()).optional(),
+    tool_calls: z
+      .array(z.object({ name: z.string(), arguments: z.record(z.string(), z.unknown()).default({}) }).strict())
+      .optional(),
     /** Answer with one add_cell call per cell of this percent-format script. */
     add_cells_from: z.string().optional(),
     /** Reply with this percent-format script inside a ```python block. */
@@ -49,9 +51,14 @@ const ReplyRuleSchema = z
       .optional(),
   })
   .strict()
-  .refine((rule) => [rule.notebook, rule.text, rule.tool_calls, rule.add_cells_from].some((v) => v !== undefined) && !(rule.notebook && rule.text), {
-    message: 'each reply needs `text`, `notebook` (a script file), `tool_calls` or `add_cells_from`',
-  })
+  .refine(
+    (rule) =>
+      [rule.notebook, rule.text, rule.tool_calls, rule.add_cells_from].some((v) => v !== undefined) &&
+      !(rule.notebook && rule.text),
+    {
+      message: 'each reply needs `text`, `notebook` (a script file), `tool_calls` or `add_cells_from`',
+    },
+  )
 
 export const FixtureScriptSchema = z.object({ replies: z.array(ReplyRuleSchema).min(1) }).strict()
 
@@ -86,12 +93,25 @@ export function loadFixtureScript(file: string): FixtureReply[] {
     ...(rule.when.system ? { system: rule.when.system } : {}),
     ...(rule.when.turn !== undefined ? { turn: rule.when.turn } : {}),
     ...(rule.tool_calls || rule.add_cells_from
-      ? { toolCalls: [...(rule.tool_calls ?? []), ...(rule.add_cells_from ? cellsAsToolCalls(readFileSync(path.resolve(path.dirname(file), rule.add_cells_from), 'utf8')) : [])] }
+      ? {
+          toolCalls: [
+            ...(rule.tool_calls ?? []),
+            ...(rule.add_cells_from
+              ? cellsAsToolCalls(readFileSync(path.resolve(path.dirname(file), rule.add_cells_from), 'utf8'))
+              : []),
+          ],
+        }
       : {}),
     ...(rule.respond_as ? { respondAs: rule.respond_as } : {}),
     ...(rule.fault
       ? {
-          fault: definedOnly({ status: rule.fault.status, retryAfter: rule.fault.retry_after, delayMs: rule.fault.delay_ms, truncate: rule.fault.truncate, remaining: rule.fault.times }),
+          fault: definedOnly({
+            status: rule.fault.status,
+            retryAfter: rule.fault.retry_after,
+            delayMs: rule.fault.delay_ms,
+            truncate: rule.fault.truncate,
+            remaining: rule.fault.times,
+          }),
         }
       : {}),
     content:
@@ -110,7 +130,10 @@ function cellsAsToolCalls(script: string): { name: string; arguments: Record<str
     else (cells.at(-1) ?? (cells.push({ type: 'code', lines: [] }), cells.at(-1)!)).lines.push(line)
   }
   return cells
-    .map((cell) => ({ ...cell, source: (cell.type === 'markdown' ? cell.lines.map((l) => l.replace(/^# ?/, '')) : cell.lines).join('\n').trim() }))
+    .map((cell) => ({
+      ...cell,
+      source: (cell.type === 'markdown' ? cell.lines.map((l) => l.replace(/^# ?/, '')) : cell.lines).join('\n').trim(),
+    }))
     .filter((cell) => cell.source)
     .map((cell) => ({ name: 'add_cell', arguments: { cell_type: cell.type, source: cell.source } }))
 }
@@ -118,7 +141,11 @@ function cellsAsToolCalls(script: string): { name: string; arguments: Record<str
 const ChatRequestSchema = z
   .object({
     model: z.string(),
-    messages: z.array(z.object({ role: z.string(), content: z.union([z.string(), z.array(z.unknown()), z.null()]) }).passthrough()).min(1),
+    messages: z
+      .array(
+        z.object({ role: z.string(), content: z.union([z.string(), z.array(z.unknown()), z.null()]) }).passthrough(),
+      )
+      .min(1),
   })
   .passthrough()
 
@@ -137,7 +164,6 @@ export interface FixtureServer {
   close(): Promise<void>
 }
 
-
 type Protocol = 'openai' | 'ollama'
 
 function send(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
@@ -147,8 +173,18 @@ function send(res: ServerResponse, status: number, body: unknown, headers: Recor
 }
 
 /** An error in the protocol's own shape: OpenAI nests an object, Ollama sends a string. */
-function sendError(res: ServerResponse, protocol: Protocol, status: number, message: string, code: string, headers: Record<string, string> = {}): void {
-  const body = protocol === 'openai' ? { error: { message, type: status >= 500 ? 'server_error' : 'invalid_request_error', code, param: null } } : { error: message }
+function sendError(
+  res: ServerResponse,
+  protocol: Protocol,
+  status: number,
+  message: string,
+  code: string,
+  headers: Record<string, string> = {},
+): void {
+  const body =
+    protocol === 'openai'
+      ? { error: { message, type: status >= 500 ? 'server_error' : 'invalid_request_error', code, param: null } }
+      : { error: message }
   send(res, status, body, headers)
 }
 
@@ -160,17 +196,31 @@ async function readBody(req: IncomingMessage): Promise<string> {
 
 function textOf(content: unknown): string {
   if (typeof content === 'string') return content
-  if (Array.isArray(content)) return content.map((part) => (typeof part === 'object' && part && 'text' in part ? String(part.text) : '')).join('')
+  if (Array.isArray(content))
+    return content.map((part) => (typeof part === 'object' && part && 'text' in part ? String(part.text) : '')).join('')
   return ''
 }
 
-function completion(protocol: Protocol, model: string, content: string, promptTokens: number, id: number, toolCalls: NonNullable<FixtureReply['toolCalls']>): unknown {
+function completion(
+  protocol: Protocol,
+  model: string,
+  content: string,
+  promptTokens: number,
+  id: number,
+  toolCalls: NonNullable<FixtureReply['toolCalls']>,
+): unknown {
   const completionTokens = estimateTokens(content + JSON.stringify(toolCalls))
   if (protocol === 'ollama') {
     return {
       model,
       created_at: new Date().toISOString(),
-      message: { role: 'assistant', content, ...(toolCalls.length ? { tool_calls: toolCalls.map((c) => ({ function: { name: c.name, arguments: c.arguments } })) } : {}) },
+      message: {
+        role: 'assistant',
+        content,
+        ...(toolCalls.length
+          ? { tool_calls: toolCalls.map((c) => ({ function: { name: c.name, arguments: c.arguments } })) }
+          : {}),
+      },
       done: true,
       done_reason: 'stop',
       total_duration: 1_000_000,
@@ -195,14 +245,24 @@ function completion(protocol: Protocol, model: string, content: string, promptTo
           content,
           refusal: null,
           ...(toolCalls.length
-            ? { tool_calls: toolCalls.map((c, n) => ({ id: `call_${id}_${n}`, type: 'function', function: { name: c.name, arguments: JSON.stringify(c.arguments) } })) }
+            ? {
+                tool_calls: toolCalls.map((c, n) => ({
+                  id: `call_${id}_${n}`,
+                  type: 'function',
+                  function: { name: c.name, arguments: JSON.stringify(c.arguments) },
+                })),
+              }
             : {}),
         },
         finish_reason: toolCalls.length ? 'tool_calls' : 'stop',
         logprobs: null,
       },
     ],
-    usage: { prompt_tokens: promptTokens, completion_tokens: completionTokens, total_tokens: promptTokens + completionTokens },
+    usage: {
+      prompt_tokens: promptTokens,
+      completion_tokens: completionTokens,
+      total_tokens: promptTokens + completionTokens,
+    },
   }
 }
 
@@ -214,12 +274,19 @@ export async function startFixtureServer(scripts: Record<string, FixtureReply[]>
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const url = new URL(req.url ?? '/', 'http://fixture')
     if (req.method === 'GET' && url.pathname === '/v1/models') {
-      return send(res, 200, { object: 'list', data: Object.keys(scripts).map((id) => ({ id, object: 'model', created: 0, owned_by: 'skilldelta-fixture' })) })
+      return send(res, 200, {
+        object: 'list',
+        data: Object.keys(scripts).map((id) => ({ id, object: 'model', created: 0, owned_by: 'skilldelta-fixture' })),
+      })
     }
-    if (req.method === 'GET' && url.pathname === '/api/version') return send(res, 200, { version: '0.0.0-skilldelta-fixture' })
-    if (req.method === 'GET' && url.pathname === '/api/tags') return send(res, 200, { models: Object.keys(scripts).map((name) => ({ name, model: name })) })
-    const protocol: Protocol | undefined = url.pathname === '/v1/chat/completions' ? 'openai' : url.pathname === '/api/chat' ? 'ollama' : undefined
-    if (req.method !== 'POST' || !protocol) return sendError(res, 'openai', 404, `no route ${req.method} ${url.pathname}`, 'not_found')
+    if (req.method === 'GET' && url.pathname === '/api/version')
+      return send(res, 200, { version: '0.0.0-skilldelta-fixture' })
+    if (req.method === 'GET' && url.pathname === '/api/tags')
+      return send(res, 200, { models: Object.keys(scripts).map((name) => ({ name, model: name })) })
+    const protocol: Protocol | undefined =
+      url.pathname === '/v1/chat/completions' ? 'openai' : url.pathname === '/api/chat' ? 'ollama' : undefined
+    if (req.method !== 'POST' || !protocol)
+      return sendError(res, 'openai', 404, `no route ${req.method} ${url.pathname}`, 'not_found')
 
     let body: z.infer<typeof ChatRequestSchema>
     try {
@@ -229,10 +296,17 @@ export async function startFixtureServer(scripts: Record<string, FixtureReply[]>
     }
     requests.push({ model: body.model, messages: body.messages, body })
     // tests and users can count real model calls across processes
-    if (process.env.SKILLDELTA_FIXTURE_LOG) appendFileSync(process.env.SKILLDELTA_FIXTURE_LOG, `${JSON.stringify({ model: body.model, protocol })}\n`)
+    if (process.env.SKILLDELTA_FIXTURE_LOG)
+      appendFileSync(process.env.SKILLDELTA_FIXTURE_LOG, `${JSON.stringify({ model: body.model, protocol })}\n`)
     const replies = scripts[body.model]
     if (!replies) {
-      return sendError(res, protocol, 404, protocol === 'ollama' ? `model '${body.model}' not found` : `The model '${body.model}' does not exist`, 'model_not_found')
+      return sendError(
+        res,
+        protocol,
+        404,
+        protocol === 'ollama' ? `model '${body.model}' not found` : `The model '${body.model}' does not exist`,
+        'model_not_found',
+      )
     }
     const prompt = textOf(body.messages.filter((m) => m.role === 'user').at(-1)?.content)
     const system = textOf(body.messages.find((m) => m.role === 'system')?.content)
@@ -243,19 +317,34 @@ export async function startFixtureServer(scripts: Record<string, FixtureReply[]>
         (rule.system === undefined || system.includes(rule.system)) &&
         (rule.turn === undefined || rule.turn === turn),
     )
-    if (!reply) return sendError(res, protocol, 422, `no scripted reply matches this prompt for '${body.model}'`, 'fixture_no_match')
+    if (!reply)
+      return sendError(
+        res,
+        protocol,
+        422,
+        `no scripted reply matches this prompt for '${body.model}'`,
+        'fixture_no_match',
+      )
 
     const fault = reply.fault
     const faulty = fault !== undefined && (fault.remaining === undefined || fault.remaining > 0)
     if (faulty && fault.remaining !== undefined) fault.remaining -= 1
     if (faulty && fault.delayMs) await sleep(fault.delayMs)
     if (faulty && fault.status) {
-      const headers: Record<string, string> = fault.retryAfter !== undefined ? { 'retry-after': String(fault.retryAfter) } : {}
+      const headers: Record<string, string> =
+        fault.retryAfter !== undefined ? { 'retry-after': String(fault.retryAfter) } : {}
       return sendError(res, protocol, fault.status, `fixture fault ${fault.status}`, 'fixture_fault', headers)
     }
     counter += 1
     const promptTokens = body.messages.reduce((sum, m) => sum + estimateTokens(textOf(m.content)), 0)
-    const payload = completion(protocol, reply.respondAs ?? body.model, reply.content, promptTokens, counter, reply.toolCalls ?? [])
+    const payload = completion(
+      protocol,
+      reply.respondAs ?? body.model,
+      reply.content,
+      promptTokens,
+      counter,
+      reply.toolCalls ?? [],
+    )
     if (faulty && fault.truncate) {
       const text = JSON.stringify(payload)
       res.writeHead(200, { 'content-type': 'application/json' })

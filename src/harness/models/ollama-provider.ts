@@ -6,7 +6,10 @@ import { apiKeyFor, ProviderError, type ChatMessage, type Complete } from './typ
 
 type OllamaSpec = Extract<ModelSpec, { provider: 'ollama' }>
 
-function clientFor(model: OllamaSpec, options: { signal?: AbortSignal | undefined; env?: NodeJS.ProcessEnv | undefined }): Ollama {
+function clientFor(
+  model: OllamaSpec,
+  options: { signal?: AbortSignal | undefined; env?: NodeJS.ProcessEnv | undefined },
+): Ollama {
   const key = apiKeyFor(model, options.env ?? process.env)
   const signal = options.signal
   return new Ollama({
@@ -24,7 +27,13 @@ function toOllamaMessages(messages: ChatMessage[]): Message[] {
   return messages.map((m): Message => {
     if (m.role === 'tool') return { role: 'tool', content: m.content, tool_name: m.name } as Message
     if (m.role === 'assistant' && m.toolCalls?.length) {
-      return { role: 'assistant', content: m.content, tool_calls: m.toolCalls.map((c) => ({ function: { name: c.name, arguments: (c.arguments ?? {}) as Record<string, unknown> } })) }
+      return {
+        role: 'assistant',
+        content: m.content,
+        tool_calls: m.toolCalls.map((c) => ({
+          function: { name: c.name, arguments: (c.arguments ?? {}) as Record<string, unknown> },
+        })),
+      }
     }
     return { role: m.role, content: m.content }
   })
@@ -33,7 +42,13 @@ function toOllamaMessages(messages: ChatMessage[]): Message[] {
 /** Ollama's native /api/chat: local models and hosted ones (e.g. "ministral-3:14b-cloud"). */
 export const completeOllama: Complete<OllamaSpec> = async (model, messages, options) => {
   const { temperature, top_p, max_tokens, seed } = model.generation
-  const ollamaOptions = definedOnly({ temperature, top_p, num_predict: max_tokens, seed, num_ctx: model.context_window })
+  const ollamaOptions = definedOnly({
+    temperature,
+    top_p,
+    num_predict: max_tokens,
+    seed,
+    num_ctx: model.context_window,
+  })
   try {
     const response = await clientFor(model, options).chat({
       model: model.model,
@@ -47,7 +62,11 @@ export const completeOllama: Complete<OllamaSpec> = async (model, messages, opti
     })
     return {
       content: response.message.content,
-      toolCalls: (response.message.tool_calls ?? []).map((call, index) => ({ id: `call_${index}`, name: call.function.name, arguments: call.function.arguments })),
+      toolCalls: (response.message.tool_calls ?? []).map((call, index) => ({
+        id: `call_${index}`,
+        name: call.function.name,
+        arguments: call.function.arguments,
+      })),
       reportedModel: response.model,
       tokensIn: response.prompt_eval_count ?? null,
       tokensOut: response.eval_count ?? null,
@@ -57,7 +76,12 @@ export const completeOllama: Complete<OllamaSpec> = async (model, messages, opti
     const status = (error as { status_code?: number }).status_code
     const message = (error as Error).message
     const retryable = status === undefined ? !/not found|pull/i.test(message) : status === 429 || status >= 500
-    throw new ProviderError(`model "${model.name}" (${model.model}) on ${model.host}: ${status ?? ''} ${message}`.replace(/\s+/g, ' '), retryable, undefined, { cause: error })
+    throw new ProviderError(
+      `model "${model.name}" (${model.model}) on ${model.host}: ${status ?? ''} ${message}`.replace(/\s+/g, ' '),
+      retryable,
+      undefined,
+      { cause: error },
+    )
   }
 }
 

@@ -1,7 +1,14 @@
 import OpenAI from 'openai'
 import { structuredOutputOf, type ModelSpec } from '../config/models.ts'
 import { definedOnly } from '../util/defined.ts'
-import { apiKeyFor, ProviderError, type ChatMessage, type Complete, type ResponseFormat, type ToolCall } from './types.ts'
+import {
+  apiKeyFor,
+  ProviderError,
+  type ChatMessage,
+  type Complete,
+  type ResponseFormat,
+  type ToolCall,
+} from './types.ts'
 
 type OpenAiLike = Extract<ModelSpec, { provider: 'openai' | 'fixture' }>
 
@@ -9,11 +16,19 @@ const RETRYABLE = new Set([408, 409, 429, 500, 502, 503, 504])
 
 function clientFor(model: OpenAiLike, baseUrl: string | undefined, env: NodeJS.ProcessEnv): OpenAI {
   if (model.provider === 'fixture') {
-    if (!baseUrl) throw new ProviderError(`model "${model.name}" is a fixture model but no fixture server is running (globalSetup did not start it)`)
+    if (!baseUrl)
+      throw new ProviderError(
+        `model "${model.name}" is a fixture model but no fixture server is running (globalSetup did not start it)`,
+      )
     return new OpenAI({ baseURL: baseUrl, apiKey: 'fixture', timeout: model.timeout_seconds * 1000, maxRetries: 0 })
   }
   // retries are the harness's (bounded, shared with every provider), not the client's
-  return new OpenAI({ baseURL: baseUrl ?? model.base_url, apiKey: apiKeyFor(model, env) ?? 'not-needed', timeout: model.timeout_seconds * 1000, maxRetries: 0 })
+  return new OpenAI({
+    baseURL: baseUrl ?? model.base_url,
+    apiKey: apiKeyFor(model, env) ?? 'not-needed',
+    timeout: model.timeout_seconds * 1000,
+    maxRetries: 0,
+  })
 }
 
 type WireMessage = OpenAI.Chat.Completions.ChatCompletionMessageParam
@@ -25,7 +40,11 @@ export function toOpenAiMessages(messages: ChatMessage[]): WireMessage[] {
       return {
         role: 'assistant',
         content: m.content || null,
-        tool_calls: m.toolCalls.map((c) => ({ id: c.id, type: 'function', function: { name: c.name, arguments: JSON.stringify(c.arguments ?? {}) } })),
+        tool_calls: m.toolCalls.map((c) => ({
+          id: c.id,
+          type: 'function',
+          function: { name: c.name, arguments: JSON.stringify(c.arguments ?? {}) },
+        })),
       }
     }
     return { role: m.role, content: m.content }
@@ -40,11 +59,16 @@ function parseArguments(text: string): unknown {
   }
 }
 
-function responseFormat(model: OpenAiLike, format: ResponseFormat | undefined): Pick<OpenAI.Chat.Completions.ChatCompletionCreateParamsNonStreaming, 'response_format'> {
+function responseFormat(
+  model: OpenAiLike,
+  format: ResponseFormat | undefined,
+): Pick<OpenAI.Chat.Completions.ChatCompletionCreateParamsNonStreaming, 'response_format'> {
   const mode = structuredOutputOf(model)
   if (!format || mode === 'none') return {}
   if (mode === 'json_object') return { response_format: { type: 'json_object' } }
-  return { response_format: { type: 'json_schema', json_schema: { name: format.name, schema: format.schema, strict: true } } }
+  return {
+    response_format: { type: 'json_schema', json_schema: { name: format.name, schema: format.schema, strict: true } },
+  }
 }
 
 /** OpenAI-compatible chat completions: OpenAI, vLLM, llama.cpp server, OpenRouter, Ollama's /v1, the fixture server. */
@@ -58,7 +82,9 @@ export const completeOpenAI: Complete<OpenAiLike> = async (model, messages, opti
         model: model.model,
         messages: toOpenAiMessages(messages),
         ...generation,
-        ...(options.tools?.length ? { tools: options.tools.map((t) => ({ type: 'function' as const, function: t })) } : {}),
+        ...(options.tools?.length
+          ? { tools: options.tools.map((t) => ({ type: 'function' as const, function: t })) }
+          : {}),
         ...responseFormat(model, options.responseFormat),
       },
       options.signal ? { signal: options.signal } : {},
@@ -74,12 +100,16 @@ export const completeOpenAI: Complete<OpenAiLike> = async (model, messages, opti
         { cause: error },
       )
     }
-    throw new ProviderError(`model "${model.name}" (${model.model}): ${(error as Error).message}`, true, undefined, { cause: error })
+    throw new ProviderError(`model "${model.name}" (${model.model}): ${(error as Error).message}`, true, undefined, {
+      cause: error,
+    })
   }
   const choice = response.choices?.[0]
   if (!choice) throw new ProviderError(`model "${model.name}" (${model.model}): the response has no choices`, true)
   const toolCalls: ToolCall[] = (choice.message.tool_calls ?? []).flatMap((call) =>
-    call.type === 'function' ? [{ id: call.id, name: call.function.name, arguments: parseArguments(call.function.arguments) }] : [],
+    call.type === 'function'
+      ? [{ id: call.id, name: call.function.name, arguments: parseArguments(call.function.arguments) }]
+      : [],
   )
   return {
     content: choice.message.content ?? '',
@@ -92,7 +122,10 @@ export const completeOpenAI: Complete<OpenAiLike> = async (model, messages, opti
 }
 
 /** A cheap reachability probe, so a run against a stopped server fails in seconds, not at every trial. */
-export async function probeOpenAI(model: OpenAiLike, env: NodeJS.ProcessEnv = process.env): Promise<string | undefined> {
+export async function probeOpenAI(
+  model: OpenAiLike,
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<string | undefined> {
   if (model.provider !== 'openai') return undefined
   const apiKey = apiKeyFor(model, env) ?? 'not-needed' // a missing key is its own, clearer error
   try {

@@ -46,7 +46,11 @@ export interface CallOptions {
   env?: NodeJS.ProcessEnv
 }
 
-export type Complete<M extends ModelSpec = ModelSpec> = (model: M, messages: ChatMessage[], options: CallOptions) => Promise<ProviderReply>
+export type Complete<M extends ModelSpec = ModelSpec> = (
+  model: M,
+  messages: ChatMessage[],
+  options: CallOptions,
+) => Promise<ProviderReply>
 
 /** The provider answered, but not as the model we asked for (lesson 1 of the bash pipeline). */
 export class ModelMismatchError extends Error {
@@ -68,9 +72,15 @@ export class ProviderError extends Error {
 }
 
 /** The API key for a model, from the environment variable models.yaml names (never the key itself). */
-export function apiKeyFor(model: ModelSpec & { api_key_env?: string | undefined }, env: NodeJS.ProcessEnv): string | undefined {
+export function apiKeyFor(
+  model: ModelSpec & { api_key_env?: string | undefined },
+  env: NodeJS.ProcessEnv,
+): string | undefined {
   if (!model.api_key_env) return undefined
   const value = env[model.api_key_env]
-  if (!value) throw new ProviderError(`model "${model.name}": the environment variable ${model.api_key_env} (api_key_env in models.yaml) is not set`)
+  if (!value)
+    throw new ProviderError(
+      `model "${model.name}": the environment variable ${model.api_key_env} (api_key_env in models.yaml) is not set`,
+    )
   return value
 }

@@ -11,7 +11,11 @@ const MAX_NOTEBOOK_BYTES = 50_000_000
  * Build notebook.ipynb from a percent-format script with jupytext + nbformat, so the harness,
  * not the model, writes notebook JSON. Runs in a throwaway sandbox: the script is model-written text.
  */
-export async function notebookFromScript(script: string, notebook: string, mode: ExecutionSettings['sandbox']): Promise<number> {
+export async function notebookFromScript(
+  script: string,
+  notebook: string,
+  mode: ExecutionSettings['sandbox'],
+): Promise<number> {
   let stdout: string
   try {
     stdout = await transformInSandbox({

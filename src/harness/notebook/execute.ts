@@ -7,7 +7,13 @@ import { z } from 'zod'
 import { harnessPython } from '../config/paths.ts'
 import { ExecutionSettingsSchema } from '../config/settings.ts'
 import { HarvestError, harvest } from './harvest.ts'
-import { ProbeReportSchema, RunnerReportSchema, type ExecutionReport, type ProbeReport, type RunnerReport } from './report.ts'
+import {
+  ProbeReportSchema,
+  RunnerReportSchema,
+  type ExecutionReport,
+  type ProbeReport,
+  type RunnerReport,
+} from './report.ts'
 import { planSandbox } from './sandbox.ts'
 
 export const ExecuteOptionsSchema = z
@@ -22,7 +28,9 @@ export const ExecuteOptionsSchema = z
     python: z.string().optional(),
     signal: z.instanceof(AbortSignal).optional(),
     /** Called once with a warning when isolation is off. */
-    onWarning: z.custom<(message: string) => void>((value) => typeof value === 'function', 'onWarning must be a function').optional(),
+    onWarning: z
+      .custom<(message: string) => void>((value) => typeof value === 'function', 'onWarning must be a function')
+      .optional(),
   })
   .strict()
 export type ExecuteOptions = z.input<typeof ExecuteOptionsSchema>
@@ -94,7 +102,9 @@ export async function executeNotebook(input: ExecuteOptions): Promise<ExecutionR
     startupTimeoutSec: settings.startupTimeoutSeconds,
     memoryMb: settings.memoryMb,
     cpuSeconds: Math.ceil(options.totalTimeoutSeconds + 10),
-    probe: options.probe ? { outDir: path.join(runnerDir, 'probe'), maxElements: settings.probeMaxValues, timeoutSec: 120 } : null,
+    probe: options.probe
+      ? { outDir: path.join(runnerDir, 'probe'), maxElements: settings.probeMaxValues, timeoutSec: 120 }
+      : null,
   }
   await writeFile(requestPath, JSON.stringify(request, null, 2))
 
@@ -146,7 +156,10 @@ export async function executeNotebook(input: ExecuteOptions): Promise<ExecutionR
   if (socketDir) await rm(socketDir, { recursive: true, force: true })
 
   if (killedBy === 'timeout') {
-    return failure('harness_timeout', `the runner did not finish within ${Math.round(hardLimitMs / 1000)} s and its process tree was killed`)
+    return failure(
+      'harness_timeout',
+      `the runner did not finish within ${Math.round(hardLimitMs / 1000)} s and its process tree was killed`,
+    )
   }
   if (killedBy === 'abort') return failure('harness_error', 'execution was cancelled')
   let report: RunnerReport
@@ -154,9 +167,17 @@ export async function executeNotebook(input: ExecuteOptions): Promise<ExecutionR
     report = parseRunnerReport(await harvest(sandboxDir, '.runner/report.json', MAX_REPORT_BYTES))
   } catch (error) {
     const stderr = result.stderr.trim().split('\n').slice(-15).join('\n')
-    return failure('harness_error', `no usable report from the notebook runner (exit ${result.exitCode}): ${(error as Error).message}${stderr ? `\n${stderr}` : ''}`)
+    return failure(
+      'harness_error',
+      `no usable report from the notebook runner (exit ${result.exitCode}): ${(error as Error).message}${stderr ? `\n${stderr}` : ''}`,
+    )
   }
-  const executedNotebook = await collect(sandboxDir, '.runner/executed.ipynb', path.join(trialDir, 'executed.ipynb'), MAX_NOTEBOOK_BYTES)
+  const executedNotebook = await collect(
+    sandboxDir,
+    '.runner/executed.ipynb',
+    path.join(trialDir, 'executed.ipynb'),
+    MAX_NOTEBOOK_BYTES,
+  )
   const probe = await collectSignals(report.probe, sandboxDir, trialDir)
   const final: ExecutionReport = { ...report, ...base, probe, executedNotebook, wallMs: Date.now() - started }
   await writeFile(path.join(trialDir, 'execution.json'), JSON.stringify(final, null, 2))
@@ -171,7 +192,15 @@ function parseRunnerReport(bytes: Buffer): RunnerReport {
     ...raw,
     probe: probe.success
       ? probe.data
-      : { status: 'error', error: { ename: 'ProbeOutputInvalid', evalue: probe.error.issues[0]?.message ?? 'invalid probe output', traceback: [] }, durationMs: 0 },
+      : {
+          status: 'error',
+          error: {
+            ename: 'ProbeOutputInvalid',
+            evalue: probe.error.issues[0]?.message ?? 'invalid probe output',
+            traceback: [],
+          },
+          durationMs: 0,
+        },
   }
 }
 
@@ -193,10 +222,17 @@ async function collectSignals(probe: ProbeReport, sandboxDir: string, trialDir: 
   for (const signal of probe.signals) {
     const { file: _claimed, ...rest } = signal
     if (!SIGNAL_ID.test(signal.id) || signal.skipped) {
-      signals.push(SIGNAL_ID.test(signal.id) ? rest : { ...rest, id: 'signal-invalid', skipped: 'invalid id from the probe' })
+      signals.push(
+        SIGNAL_ID.test(signal.id) ? rest : { ...rest, id: 'signal-invalid', skipped: 'invalid id from the probe' },
+      )
       continue
     }
-    const file = await collect(sandboxDir, `.runner/probe/${signal.id}.npz`, path.join(trialDir, 'probe', `${signal.id}.npz`), MAX_SIGNAL_BYTES)
+    const file = await collect(
+      sandboxDir,
+      `.runner/probe/${signal.id}.npz`,
+      path.join(trialDir, 'probe', `${signal.id}.npz`),
+      MAX_SIGNAL_BYTES,
+    )
     signals.push(file ? { ...rest, file } : { ...rest, skipped: 'the probe did not leave a readable file' })
   }
   return { ...probe, signals }
@@ -212,7 +248,12 @@ export async function loadExecutionReport(trialDir: string): Promise<ExecutionRe
   }
   const probe: ProbeReport =
     saved.probe.status === 'ok'
-      ? { ...saved.probe, signals: saved.probe.signals.map((s) => (s.file ? { ...s, file: path.join(trialDir, 'probe', `${s.id}.npz`) } : s)) }
+      ? {
+          ...saved.probe,
+          signals: saved.probe.signals.map((s) =>
+            s.file ? { ...s, file: path.join(trialDir, 'probe', `${s.id}.npz`) } : s,
+          ),
+        }
       : saved.probe
   return { ...saved, probe, executedNotebook: saved.executedNotebook ? path.join(trialDir, 'executed.ipynb') : null }
 }

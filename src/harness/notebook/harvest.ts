@@ -28,7 +28,8 @@ export async function harvest(root: string, relative: string, maxBytes: number):
   try {
     const stat = await handle.stat()
     if (!stat.isFile()) throw new HarvestError(`${relative} is not a regular file`)
-    if (stat.size > maxBytes) throw new HarvestError(`${relative} is ${stat.size} bytes, over the ${maxBytes}-byte limit`)
+    if (stat.size > maxBytes)
+      throw new HarvestError(`${relative} is ${stat.size} bytes, over the ${maxBytes}-byte limit`)
     return await handle.readFile()
   } finally {
     await handle.close()

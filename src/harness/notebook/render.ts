@@ -9,7 +9,11 @@ const MAX_HTML_BYTES = 30_000_000
  * and the page carries a Content-Security-Policy that forbids scripts: model-written outputs
  * must not run in the browser that shows them.
  */
-export async function renderNotebookHtml(notebook: string, html: string, mode: ExecutionSettings['sandbox']): Promise<string> {
+export async function renderNotebookHtml(
+  notebook: string,
+  html: string,
+  mode: ExecutionSettings['sandbox'],
+): Promise<string> {
   await transformInSandbox({
     module: 'skilldelta_py.render_html',
     input: notebook,

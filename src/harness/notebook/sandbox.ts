@@ -34,11 +34,30 @@ export interface SandboxPlan {
   warning?: string
 }
 
-const THREAD_VARIABLES = ['OMP_NUM_THREADS', 'OPENBLAS_NUM_THREADS', 'MKL_NUM_THREADS', 'NUMBA_NUM_THREADS', 'NUMEXPR_NUM_THREADS']
-const ETC_FILES = ['ld.so.cache', 'ld.so.conf', 'ld.so.conf.d', 'passwd', 'group', 'nsswitch.conf', 'hosts', 'localtime', 'ssl', 'fonts', 'mime.types']
+const THREAD_VARIABLES = [
+  'OMP_NUM_THREADS',
+  'OPENBLAS_NUM_THREADS',
+  'MKL_NUM_THREADS',
+  'NUMBA_NUM_THREADS',
+  'NUMEXPR_NUM_THREADS',
+]
+const ETC_FILES = [
+  'ld.so.cache',
+  'ld.so.conf',
+  'ld.so.conf.d',
+  'passwd',
+  'group',
+  'nsswitch.conf',
+  'hosts',
+  'localtime',
+  'ssl',
+  'fonts',
+  'mime.types',
+]
 
 /** The namespaces, identity and mounts every sandbox gets (also what the availability probe runs). */
 function baseArgs(): string[] {
+  // prettier-ignore
   return [
     '--unshare-all',
     // as root, --unshare-all alone keeps full root: map to nobody in a user namespace, drop every capability
@@ -59,23 +78,28 @@ let bwrapProbe: Promise<{ ok: boolean; reason: string }> | undefined
 
 /** Whether bubblewrap is installed AND can build the sandbox we use, on this machine. */
 export function bubblewrapAvailable(): Promise<{ ok: boolean; reason: string }> {
-  bwrapProbe ??= execa('bwrap', [...baseArgs(), '--remount-ro', '/', '--', '/bin/sh', '-c', 'true'], { reject: false, timeout: 10_000 }).then(
-    (result) =>
-      result.exitCode === 0
-        ? { ok: true, reason: 'bubblewrap works' }
-        : {
-            ok: false,
-            reason:
-              'code' in result && result.code === 'ENOENT'
-                ? 'bubblewrap (bwrap) is not installed: apt-get install bubblewrap'
-                : `bubblewrap cannot create the sandbox here: ${result.stderr.trim() || `exit ${result.exitCode}`}`,
-          },
+  bwrapProbe ??= execa('bwrap', [...baseArgs(), '--remount-ro', '/', '--', '/bin/sh', '-c', 'true'], {
+    reject: false,
+    timeout: 10_000,
+  }).then((result) =>
+    result.exitCode === 0
+      ? { ok: true, reason: 'bubblewrap works' }
+      : {
+          ok: false,
+          reason:
+            'code' in result && result.code === 'ENOENT'
+              ? 'bubblewrap (bwrap) is not installed: apt-get install bubblewrap'
+              : `bubblewrap cannot create the sandbox here: ${result.stderr.trim() || `exit ${result.exitCode}`}`,
+        },
   )
   return bwrapProbe
 }
 
 /** In CI, untrusted pull-request code must never run without isolation: "auto" means "bwrap" there. */
-export function effectiveMode(mode: ExecutionSettings['sandbox'], env: NodeJS.ProcessEnv = process.env): ExecutionSettings['sandbox'] {
+export function effectiveMode(
+  mode: ExecutionSettings['sandbox'],
+  env: NodeJS.ProcessEnv = process.env,
+): ExecutionSettings['sandbox'] {
   return mode === 'auto' && env.CI && env.CI !== 'false' ? 'bwrap' : mode
 }
 
@@ -85,9 +109,10 @@ const prefixCache = new Map<string, Promise<string[]>>()
 function pythonRoots(python: string): Promise<string[]> {
   let roots = prefixCache.get(python)
   if (!roots) {
-    roots = execa(python, ['-c', 'import sys, json; print(json.dumps([sys.prefix, sys.base_prefix]))'], { extendEnv: false, env: {} }).then(
-      ({ stdout }) => [...new Set(JSON.parse(stdout) as string[])],
-    )
+    roots = execa(python, ['-c', 'import sys, json; print(json.dumps([sys.prefix, sys.base_prefix]))'], {
+      extendEnv: false,
+      env: {},
+    }).then(({ stdout }) => [...new Set(JSON.parse(stdout) as string[])])
     prefixCache.set(python, roots)
   }
   return roots
@@ -135,14 +160,20 @@ export async function planSandbox(request: SandboxRequest): Promise<SandboxPlan>
   })
   const mode = effectiveMode(request.mode)
   if (mode === 'none') {
-    return unsandboxed('sandbox disabled (execution.sandbox: none): model-written code runs with your user rights and network access')
+    return unsandboxed(
+      'sandbox disabled (execution.sandbox: none): model-written code runs with your user rights and network access',
+    )
   }
   const probe = await bubblewrapAvailable()
   if (!probe.ok) {
-    if (mode === 'bwrap') throw new Error(`the notebook sandbox is required${request.mode === 'auto' ? ' in CI' : ''} but ${probe.reason}`)
-    return unsandboxed(`ISOLATION IS OFF — ${probe.reason}. Model-written code runs with network access and can read your files.`)
+    if (mode === 'bwrap')
+      throw new Error(`the notebook sandbox is required${request.mode === 'auto' ? ' in CI' : ''} but ${probe.reason}`)
+    return unsandboxed(
+      `ISOLATION IS OFF — ${probe.reason}. Model-written code runs with network access and can read your files.`,
+    )
   }
   const roots = await pythonRoots(request.python)
+  // prettier-ignore
   const args = [
     ...baseArgs(),
     ...roots.flatMap((root) => ['--ro-bind', root, root]),

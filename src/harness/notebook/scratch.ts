@@ -37,7 +37,13 @@ export async function transformInSandbox(task: ScratchTransform): Promise<string
       marker: randomUUID(),
       mode: task.mode,
     })
-    const result = await execa(plan.file, plan.args, { env: plan.env, extendEnv: false, reject: false, timeout: task.timeoutMs ?? 60_000, cwd: work })
+    const result = await execa(plan.file, plan.args, {
+      env: plan.env,
+      extendEnv: false,
+      reject: false,
+      timeout: task.timeoutMs ?? 60_000,
+      cwd: work,
+    })
     if (result.exitCode !== 0) throw new Error(result.stderr.trim().split('\n').at(-1) || `exit ${result.exitCode}`)
     await writeFile(task.output, await harvest(work, task.outputName, task.maxOutputBytes))
     return result.stdout

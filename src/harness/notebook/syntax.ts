@@ -2,7 +2,9 @@ import { execa } from 'execa'
 import { z } from 'zod'
 import { harnessPython, PYTHON_PACKAGE_DIR } from '../config/paths.ts'
 
-const ProblemsSchema = z.array(z.object({ cell: z.number().int(), line: z.number().int().nullable(), message: z.string(), text: z.string() }))
+const ProblemsSchema = z.array(
+  z.object({ cell: z.number().int(), line: z.number().int().nullable(), message: z.string(), text: z.string() }),
+)
 export type SyntaxProblem = z.infer<typeof ProblemsSchema>[number]
 
 /**

@@ -15,7 +15,9 @@ import { cellMean, pairedDelta, successRate, type PairedDelta, type TrialScore }
 export function objectiveScore(record: TrialRecord): TrialScore {
   if (record.status === 'infra_error') return 'infra'
   if (record.status === 'generation_failed' || record.status === 'pending') return 'failed'
-  const objective = Object.entries(record.checks).filter(([name, check]) => name !== 'judge_score' && check.status !== 'skip')
+  const objective = Object.entries(record.checks).filter(
+    ([name, check]) => name !== 'judge_score' && check.status !== 'skip',
+  )
   if (objective.length === 0) return 'failed'
   return objective.filter(([, check]) => check.status === 'pass').length / objective.length
 }
@@ -25,14 +27,18 @@ export function objectiveScore(record: TrialRecord): TrialScore {
  * judge tables — when the goal has no judge check or no judge graded this run; a judge failure
  * is nobody's score ('infra'); no notebook is 'failed'.
  */
-export function judgeScore(dimension?: (typeof JUDGE_DIMENSIONS)[number]): (record: TrialRecord) => TrialScore | undefined {
+export function judgeScore(
+  dimension?: (typeof JUDGE_DIMENSIONS)[number],
+): (record: TrialRecord) => TrialScore | undefined {
   return (record) => {
     const check = record.checks.judge_score
     if (!check || check.status === 'skip') return undefined
     // a failed judgement (any kind) is reported apart, like an infrastructure failure
-    if (record.status === 'infra_error' || record.status === 'judge_error' || record.judge?.status === 'error') return 'infra'
+    if (record.status === 'infra_error' || record.status === 'judge_error' || record.judge?.status === 'error')
+      return 'infra'
     if (record.status === 'generation_failed' || record.status === 'pending') return 'failed'
-    const judged = record.judge?.status === 'ok' ? (dimension ? record.judge.scores?.[dimension] : record.judge.mean) : undefined
+    const judged =
+      record.judge?.status === 'ok' ? (dimension ? record.judge.scores?.[dimension] : record.judge.mean) : undefined
     return judged ?? 'infra'
   }
 }
@@ -106,7 +112,9 @@ export function buildAblation(
   const rows: AblationRow[] = []
   for (const [model, byCondition] of [...cells].sort(([a], [b]) => a.localeCompare(b))) {
     const base = byCondition.get(baseline)
-    const conditions = [...byCondition.keys()].sort((a, b) => Number(b === baseline) - Number(a === baseline) || a.localeCompare(b))
+    const conditions = [...byCondition.keys()].sort(
+      (a, b) => Number(b === baseline) - Number(a === baseline) || a.localeCompare(b),
+    )
     for (const condition of conditions) {
       const byGoal = byCondition.get(condition)!
       const all = [...byGoal.values()].flat()
@@ -137,7 +145,8 @@ export function buildAblation(
   return { metric, baseline, rows }
 }
 
-const rate = (flags: boolean[]): number | undefined => (flags.length ? flags.filter(Boolean).length / flags.length : undefined)
+const rate = (flags: boolean[]): number | undefined =>
+  flags.length ? flags.filter(Boolean).length / flags.length : undefined
 
 /** Everything the reporter prints and writes: the objective table, and the judge's when a judge scored. */
 export interface AblationReport extends Ablation {
@@ -149,10 +158,18 @@ export interface AblationReport extends Ablation {
 }
 
 export function buildReport(records: TrialRecord[], baseline = 'zero_shot'): AblationReport {
-  const report: AblationReport = { ...buildAblation(records, baseline), judgeErrors: records.filter((r) => r.judge?.status === 'error').length }
+  const report: AblationReport = {
+    ...buildAblation(records, baseline),
+    judgeErrors: records.filter((r) => r.judge?.status === 'error').length,
+  }
   if (records.some((r) => r.judge?.status === 'ok')) {
     report.judge = buildAblation(records, baseline, METRICS.judge.score, METRICS.judge.label, METRICS.judge.max)
-    report.dimensions = Object.fromEntries(JUDGE_DIMENSIONS.map((d) => [d, buildAblation(records, baseline, judgeScore(d), `judge ${d} (1–5)`, METRICS.judge.max)]))
+    report.dimensions = Object.fromEntries(
+      JUDGE_DIMENSIONS.map((d) => [
+        d,
+        buildAblation(records, baseline, judgeScore(d), `judge ${d} (1–5)`, METRICS.judge.max),
+      ]),
+    )
   }
   return report
 }
@@ -160,10 +177,29 @@ export function buildReport(records: TrialRecord[], baseline = 'zero_shot'): Abl
 const percent = (value: number | undefined): string => (value === undefined ? '—' : `${Math.round(value * 100)}%`)
 const signed = (value: number): string => `${value >= 0 ? '+' : ''}${value.toFixed(2)}`
 const humanParams = (params: number | null): string =>
-  params === null ? '—' : params >= 1e12 ? `${params / 1e12}T` : params >= 1e9 ? `${+(params / 1e9).toFixed(1)}B` : `${+(params / 1e6).toFixed(0)}M`
+  params === null
+    ? '—'
+    : params >= 1e12
+      ? `${params / 1e12}T`
+      : params >= 1e9
+        ? `${+(params / 1e9).toFixed(1)}B`
+        : `${+(params / 1e6).toFixed(0)}M`
 
 export function ablationTable(ablation: Ablation): string[][] {
-  const header = ['Model', 'Params', 'Condition', 'Goals', 'Produced', 'Ran OK', 'Infra', 'Mean (fail=0)', 'Mean (successes)', `Δ vs ${ablation.baseline} [95% CI]`, 'MDE', 'Gain']
+  const header = [
+    'Model',
+    'Params',
+    'Condition',
+    'Goals',
+    'Produced',
+    'Ran OK',
+    'Infra',
+    'Mean (fail=0)',
+    'Mean (successes)',
+    `Δ vs ${ablation.baseline} [95% CI]`,
+    'MDE',
+    'Gain',
+  ]
   const body = ablation.rows.map((r) => [
     r.model,
     humanParams(r.params),
@@ -174,7 +210,11 @@ export function ablationTable(ablation: Ablation): string[][] {
     String(r.infra),
     fixed(r.meanFailuresZero),
     fixed(r.meanSuccesses),
-    r.delta ? `${signed(r.delta.delta)} [${signed(r.delta.ci[0])}, ${signed(r.delta.ci[1])}]` : r.condition === ablation.baseline ? '(baseline)' : '—',
+    r.delta
+      ? `${signed(r.delta.delta)} [${signed(r.delta.ci[0])}, ${signed(r.delta.ci[1])}]`
+      : r.condition === ablation.baseline
+        ? '(baseline)'
+        : '—',
     r.delta ? fixed(r.delta.mde) : '',
     r.gain === undefined ? '' : fixed(r.gain),
   ])
@@ -206,8 +246,17 @@ export function formatTerminal(ablation: Ablation | AblationReport): string {
   const parts = [`score: ${ablation.metric}`, terminalTable(ablationTable(ablation))]
   const report = ablation as Partial<AblationReport>
   if (report.judge) parts.push('', `score: ${report.judge.metric}`, terminalTable(ablationTable(report.judge)))
-  if (report.dimensions) parts.push('', 'judge dimensions: mean over judged notebooks (Δ vs baseline, successes only)', terminalTable(dimensionTable(report as AblationReport)))
-  if (report.judgeErrors) parts.push('', `judge errors: ${report.judgeErrors} trial(s) could not be judged (judge_error); they are excluded from the judge tables`)
+  if (report.dimensions)
+    parts.push(
+      '',
+      'judge dimensions: mean over judged notebooks (Δ vs baseline, successes only)',
+      terminalTable(dimensionTable(report as AblationReport)),
+    )
+  if (report.judgeErrors)
+    parts.push(
+      '',
+      `judge errors: ${report.judgeErrors} trial(s) could not be judged (judge_error); they are excluded from the judge tables`,
+    )
   parts.push('', `Δ paired by goal, failures counted as 0, bootstrap CI over goals; infra failures excluded`)
   return parts.join('\n')
 }
@@ -215,21 +264,41 @@ export function formatTerminal(ablation: Ablation | AblationReport): string {
 export function formatMarkdown(ablation: Ablation | AblationReport): string {
   const report = ablation as Partial<AblationReport>
   const parts = [`**Score: ${ablation.metric}**`, '', markdownTable(ablationTable(ablation))]
-  if (report.judge) parts.push('', `**Score: ${report.judge.metric}** (independent judge)`, '', markdownTable(ablationTable(report.judge)))
+  if (report.judge)
+    parts.push(
+      '',
+      `**Score: ${report.judge.metric}** (independent judge)`,
+      '',
+      markdownTable(ablationTable(report.judge)),
+    )
   if (report.dimensions) {
-    parts.push('', '**Judge dimensions**: mean over judged notebooks (Δ vs baseline over successes, 95% CI)', '', markdownTable(dimensionTable(report as AblationReport)))
+    parts.push(
+      '',
+      '**Judge dimensions**: mean over judged notebooks (Δ vs baseline over successes, 95% CI)',
+      '',
+      markdownTable(dimensionTable(report as AblationReport)),
+    )
   }
-  if (report.judgeErrors) parts.push('', `Judge errors: ${report.judgeErrors} trial(s) could not be judged (judge_error) and are excluded from the judge tables.`)
+  if (report.judgeErrors)
+    parts.push(
+      '',
+      `Judge errors: ${report.judgeErrors} trial(s) could not be judged (judge_error) and are excluded from the judge tables.`,
+    )
   parts.push('', METHOD)
   return parts.join('\n')
 }
 
 /** Per-goal means (failures as 0) for every model × condition: where the Δ comes from. */
-export function perGoalMarkdown(records: TrialRecord[], score: (r: TrialRecord) => TrialScore | undefined = objectiveScore): string {
+export function perGoalMarkdown(
+  records: TrialRecord[],
+  score: (r: TrialRecord) => TrialScore | undefined = objectiveScore,
+): string {
   const columns = [...new Set(records.map((r) => `${r.model.name} · ${r.condition}`))].sort()
   const goals = [...new Set(records.map((r) => r.goal.id))].sort()
   const cell = (goal: string, column: string) => {
-    const samples = records.filter((r) => r.goal.id === goal && `${r.model.name} · ${r.condition}` === column).flatMap((r) => score(r) ?? [])
+    const samples = records
+      .filter((r) => r.goal.id === goal && `${r.model.name} · ${r.condition}` === column)
+      .flatMap((r) => score(r) ?? [])
     return fixed(cellMean(samples, 'failures_as_zero'))
   }
   return markdownTable([['Goal', ...columns], ...goals.map((g) => [g, ...columns.map((c) => cell(g, c))])])

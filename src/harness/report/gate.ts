@@ -20,7 +20,9 @@ export const BaselineSchema = z
     metric: z.string(),
     fromRun: z.string(),
     createdAt: z.string(),
-    cells: z.array(z.object({ model: z.string(), condition: z.string(), goal: z.string(), scores: z.array(ScoreSchema) }).strict()),
+    cells: z.array(
+      z.object({ model: z.string(), condition: z.string(), goal: z.string(), scores: z.array(ScoreSchema) }).strict(),
+    ),
   })
   .strict()
 export type Baseline = z.infer<typeof BaselineSchema>
@@ -29,8 +31,13 @@ export const DEFAULT_MARGIN = 0.1
 
 /** The metric a baseline was made with (by name, or by the label older baselines stored). */
 export function baselineMetric(baseline: Pick<Baseline, 'metric'>): MetricName {
-  const found = (Object.keys(METRICS) as MetricName[]).find((name) => name === baseline.metric || METRICS[name].label === baseline.metric)
-  if (!found) throw new Error(`the baseline's metric "${baseline.metric}" is unknown (use one of ${Object.keys(METRICS).join(', ')}); remake it with "skilldelta baseline update"`)
+  const found = (Object.keys(METRICS) as MetricName[]).find(
+    (name) => name === baseline.metric || METRICS[name].label === baseline.metric,
+  )
+  if (!found)
+    throw new Error(
+      `the baseline's metric "${baseline.metric}" is unknown (use one of ${Object.keys(METRICS).join(', ')}); remake it with "skilldelta baseline update"`,
+    )
   return found
 }
 
@@ -50,7 +57,9 @@ export function baselineFrom(records: TrialRecord[], runId: string, metric: Metr
     metric,
     fromRun: runId,
     createdAt: new Date().toISOString(),
-    cells: [...cells.values()].sort((a, b) => `${a.model} ${a.condition} ${a.goal}`.localeCompare(`${b.model} ${b.condition} ${b.goal}`)),
+    cells: [...cells.values()].sort((a, b) =>
+      `${a.model} ${a.condition} ${a.goal}`.localeCompare(`${b.model} ${b.condition} ${b.goal}`),
+    ),
   }
 }
 
@@ -59,10 +68,13 @@ export async function readBaseline(file: string): Promise<Baseline> {
   try {
     raw = JSON.parse(await readFile(file, 'utf8'))
   } catch (error) {
-    throw new Error(`${file}: cannot read the baseline (${(error as Error).message}); create it with "skilldelta baseline update --run <run id>"`)
+    throw new Error(
+      `${file}: cannot read the baseline (${(error as Error).message}); create it with "skilldelta baseline update --run <run id>"`,
+    )
   }
   const parsed = BaselineSchema.safeParse(raw)
-  if (!parsed.success) throw new Error(`${file}: ${parsed.error.issues[0]?.path.join('.')}: ${parsed.error.issues[0]?.message}`)
+  if (!parsed.success)
+    throw new Error(`${file}: ${parsed.error.issues[0]?.path.join('.')}: ${parsed.error.issues[0]?.message}`)
   return parsed.data
 }
 
@@ -81,7 +93,11 @@ export interface GateRow {
   reason: string
 }
 
-export function gate(records: TrialRecord[], baseline: Baseline, margin = DEFAULT_MARGIN): { rows: GateRow[]; regressions: GateRow[] } {
+export function gate(
+  records: TrialRecord[],
+  baseline: Baseline,
+  margin = DEFAULT_MARGIN,
+): { rows: GateRow[]; regressions: GateRow[] } {
   // score the new run with the metric the baseline was made with
   const current = baselineFrom(records, 'current', baselineMetric(baseline))
   const group = (cells: Baseline['cells']) => {
@@ -99,7 +115,12 @@ export function gate(records: TrialRecord[], baseline: Baseline, margin = DEFAUL
     const [model = '', condition = ''] = key.split('\u0000')
     const base = before.get(key)
     if (!base) {
-      rows.push({ model, condition, verdict: 'unchanged', reason: 'not in the baseline (new cell): nothing to compare' })
+      rows.push({
+        model,
+        condition,
+        verdict: 'unchanged',
+        reason: 'not in the baseline (new cell): nothing to compare',
+      })
       continue
     }
     const change = pairedDelta(goals, base, { convention: 'failures_as_zero' })
@@ -109,9 +130,18 @@ export function gate(records: TrialRecord[], baseline: Baseline, margin = DEFAUL
     }
     const [lo, hi] = change.ci
     const interval = `Δ ${change.delta.toFixed(2)} [${lo.toFixed(2)}, ${hi.toFixed(2)}] over ${change.n} goals (MDE ${change.mde.toFixed(2)})`
-    if (hi < -margin) rows.push({ model, condition, verdict: 'regression', change, reason: `${interval}: the whole interval is below −${margin}` })
-    else if (change.delta < 0 && lo < 0) rows.push({ model, condition, verdict: 'noise', change, reason: `${interval}: a drop within the noise` })
-    else if (lo > 0) rows.push({ model, condition, verdict: 'improvement', change, reason: `${interval}: better than the baseline` })
+    if (hi < -margin)
+      rows.push({
+        model,
+        condition,
+        verdict: 'regression',
+        change,
+        reason: `${interval}: the whole interval is below −${margin}`,
+      })
+    else if (change.delta < 0 && lo < 0)
+      rows.push({ model, condition, verdict: 'noise', change, reason: `${interval}: a drop within the noise` })
+    else if (lo > 0)
+      rows.push({ model, condition, verdict: 'improvement', change, reason: `${interval}: better than the baseline` })
     else rows.push({ model, condition, verdict: 'unchanged', change, reason: interval })
   }
   rows.sort((a, b) => `${a.model} ${a.condition}`.localeCompare(`${b.model} ${b.condition}`))
@@ -119,6 +149,13 @@ export function gate(records: TrialRecord[], baseline: Baseline, margin = DEFAUL
 }
 
 export function formatGate(rows: GateRow[], margin: number): string {
-  const table = markdownTable([['Model', 'Condition', 'Verdict', 'Evidence'], ...rows.map((r) => [r.model, r.condition, r.verdict === 'regression' ? '**regression**' : r.verdict, r.reason])])
-  return [table, '', `Regression: the 95% CI of (new − baseline), paired by goal, lies entirely below −${margin}.`].join('\n')
+  const table = markdownTable([
+    ['Model', 'Condition', 'Verdict', 'Evidence'],
+    ...rows.map((r) => [r.model, r.condition, r.verdict === 'regression' ? '**regression**' : r.verdict, r.reason]),
+  ])
+  return [
+    table,
+    '',
+    `Regression: the 95% CI of (new − baseline), paired by goal, lies entirely below −${margin}.`,
+  ].join('\n')
 }

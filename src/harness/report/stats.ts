@@ -102,7 +102,11 @@ export function minimumDetectableEffect(sdDiff: number, n: number, confidence = 
  * Paired Δ between two conditions. `withSkills` and `without` map goal id → that goal's trial scores.
  * Returns undefined when no goal can be paired.
  */
-export function pairedDelta(withSkills: Map<string, TrialScore[]>, without: Map<string, TrialScore[]>, options: DeltaOptions): PairedDelta | undefined {
+export function pairedDelta(
+  withSkills: Map<string, TrialScore[]>,
+  without: Map<string, TrialScore[]>,
+  options: DeltaOptions,
+): PairedDelta | undefined {
   const pairs: { with: number; without: number }[] = []
   let unpaired = 0
   for (const goal of new Set([...withSkills.keys(), ...without.keys()])) {

@@ -15,5 +15,9 @@ export function terminalTable(rows: string[][]): string {
 /** Rows (header first) as a GitHub-flavoured Markdown table. */
 export function markdownTable(rows: string[][]): string {
   const [header = [], ...body] = rows
-  return [`| ${header.join(' | ')} |`, `|${header.map(() => '---').join('|')}|`, ...body.map((row) => `| ${row.join(' | ')} |`)].join('\n')
+  return [
+    `| ${header.join(' | ')} |`,
+    `|${header.map(() => '---').join('|')}|`,
+    ...body.map((row) => `| ${row.join(' | ')} |`),
+  ].join('\n')
 }

@@ -23,7 +23,6 @@ export interface Evidence {
   contentType: string
 }
 
-
 /** The failing cell, its source and its traceback, as plain text. */
 function failureText(outcome: TrialOutcome): string | undefined {
   const execution = outcome.execution
@@ -33,11 +32,22 @@ function failureText(outcome: TrialOutcome): string | undefined {
   const lines = [`execution status: ${execution.status}`]
   if (execution.harnessError) lines.push(`harness: ${execution.harnessError}`)
   if (error) {
-    lines.push('', `cell ${error.cell ?? '?'} failed: ${error.ename}: ${error.evalue}`, '', '--- source ---', cell?.sourceExcerpt ?? error.sourceExcerpt)
+    lines.push(
+      '',
+      `cell ${error.cell ?? '?'} failed: ${error.ename}: ${error.evalue}`,
+      '',
+      '--- source ---',
+      cell?.sourceExcerpt ?? error.sourceExcerpt,
+    )
     lines.push('', '--- traceback ---', stripAnsi((cell?.error?.traceback ?? error.traceback).join('\n')))
   }
   const problems = execution.validation.problems
-  if (problems.length) lines.push('', '--- notebook problems ---', ...problems.map((p) => `${p.code} at ${p.path}: ${p.message} (${p.hint})`))
+  if (problems.length)
+    lines.push(
+      '',
+      '--- notebook problems ---',
+      ...problems.map((p) => `${p.code} at ${p.path}: ${p.message} (${p.hint})`),
+    )
   return `${lines.join('\n')}\n`
 }
 
@@ -45,8 +55,13 @@ function judgementMarkdown(outcome: TrialOutcome): string | undefined {
   const judge = outcome.record.judge
   if (!judge) return undefined
   if (judge.status === 'error') return `# Judge error (${judge.error?.kind})\n\n${judge.error?.message}\n`
-  const rows = JUDGE_DIMENSIONS.map((d) => `| ${d} | ${judge.scores?.[d] ?? '—'} | ${(judge.reasons?.[d] ?? '').replace(/\|/g, '\\|').replace(/\n/g, ' ')} |`)
-  const flags = judge.flags.length ? `\n\nRemoved ${judge.flags.length} passage(s) addressed to the grader: ${judge.flags.map((f) => `cell ${f.cell}: "${f.excerpt}"`).join('; ')}\n` : ''
+  const rows = JUDGE_DIMENSIONS.map(
+    (d) =>
+      `| ${d} | ${judge.scores?.[d] ?? '—'} | ${(judge.reasons?.[d] ?? '').replace(/\|/g, '\\|').replace(/\n/g, ' ')} |`,
+  )
+  const flags = judge.flags.length
+    ? `\n\nRemoved ${judge.flags.length} passage(s) addressed to the grader: ${judge.flags.map((f) => `cell ${f.cell}: "${f.excerpt}"`).join('; ')}\n`
+    : ''
   return `# Judge: mean ${judge.mean?.toFixed(2)} (${judge.model.name}, rubric v${judge.rubric?.version ?? '?'})\n\n| Dimension | Score | Reason |\n|---|---|---|\n${rows.join('\n')}\n${flags}`
 }
 
@@ -77,7 +92,12 @@ function executedHtml(outcome: TrialOutcome, sandbox: ExecutionSettings['sandbox
 }
 
 /** The files that explain this check's outcome. */
-export async function evidenceFor(check: string, failed: boolean, outcome: TrialOutcome, sandbox: ExecutionSettings['sandbox']): Promise<Evidence[]> {
+export async function evidenceFor(
+  check: string,
+  failed: boolean,
+  outcome: TrialOutcome,
+  sandbox: ExecutionSettings['sandbox'],
+): Promise<Evidence[]> {
   const evidence: Evidence[] = []
   const at = (name: string | undefined) => (name ? path.join(outcome.dir, name) : undefined)
   const add = (title: string, file: string | undefined, contentType: string) => {
@@ -109,7 +129,8 @@ export async function evidenceFor(check: string, failed: boolean, outcome: Trial
 }
 
 /** allure-js-commons calls are no-ops without the Allure reporter; skip them (and their warnings) then. */
-const allureActive = (): boolean => typeof (globalThis as { allureTestRuntime?: unknown }).allureTestRuntime === 'function'
+const allureActive = (): boolean =>
+  typeof (globalThis as { allureTestRuntime?: unknown }).allureTestRuntime === 'function'
 
 /** Annotations reach Vitest UI and the html report; allure-vitest ignores them, so Allure gets the files directly. */
 export async function publishEvidence(task: Readonly<RunnerTestCase>, evidence: Evidence[]): Promise<void> {

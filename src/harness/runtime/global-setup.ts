@@ -38,7 +38,10 @@ export default async function setup(project: TestProject): Promise<(() => Promis
     warned = true
     const probe = await bubblewrapAvailable()
     if (!probe.ok) {
-      if (mode === 'bwrap') throw new Error(`the notebook sandbox is required${settings?.execution.sandbox === 'auto' ? ' in CI' : ''} but ${probe.reason}`)
+      if (mode === 'bwrap')
+        throw new Error(
+          `the notebook sandbox is required${settings?.execution.sandbox === 'auto' ? ' in CI' : ''} but ${probe.reason}`,
+        )
       console.warn(
         `\n${'!'.repeat(78)}\n!! skilldelta: NOTEBOOK ISOLATION IS OFF — ${probe.reason}\n` +
           `!! Model-written code will run with network access and can read your files.\n${'!'.repeat(78)}\n`,
@@ -58,9 +61,14 @@ export default async function setup(project: TestProject): Promise<(() => Promis
   const broker = await acquireBroker()
   project.provide('skilldelta:brokerUrl', broker.url)
   // fixture models (under test, or judging) are answered by one loopback server per project
-  const scripted = [model, ...(judge && !project.config.provide['skilldelta:judgeUnavailable'] ? [judge.model] : [])].filter((m) => m.provider === 'fixture')
+  const scripted = [
+    model,
+    ...(judge && !project.config.provide['skilldelta:judgeUnavailable'] ? [judge.model] : []),
+  ].filter((m) => m.provider === 'fixture')
   if (scripted.length === 0) return broker.release
-  const server = await startFixtureServer(Object.fromEntries(scripted.map((m) => [m.model, loadFixtureScript(m.script)])))
+  const server = await startFixtureServer(
+    Object.fromEntries(scripted.map((m) => [m.model, loadFixtureScript(m.script)])),
+  )
   project.provide('skilldelta:fixtureUrl', server.url)
   return async () => {
     await server.close()
@@ -71,7 +79,12 @@ export default async function setup(project: TestProject): Promise<(() => Promis
 const judgeWarnings = new Set<string>()
 
 /** Refuse self-judging, check the rubric once, and find out whether the judge can answer at all. */
-async function prepareJudge(project: TestProject, judge: JudgeSetup, model: ModelSpec, files: { rubric: string; facts: string }): Promise<void> {
+async function prepareJudge(
+  project: TestProject,
+  judge: JudgeSetup,
+  model: ModelSpec,
+  files: { rubric: string; facts: string },
+): Promise<void> {
   if (isSameModel(judge.model, model) && !judge.allowSameAsGenerator) {
     const error = new Error(
       `${model.name}: the judge (${judge.model.name}) is the model under test, and a model grading its own notebooks is biased. ` +

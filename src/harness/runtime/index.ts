@@ -25,7 +25,9 @@ function settings(): RunSettings {
 function model(): ModelSpec {
   const value = inject('skilldelta:model')
   if (!value) {
-    throw new Error('no model for this run: GOAL.md files run inside a model project — `vitest run --project <name from models.yaml>`')
+    throw new Error(
+      'no model for this run: GOAL.md files run inside a model project — `vitest run --project <name from models.yaml>`',
+    )
   }
   return value
 }
@@ -82,7 +84,8 @@ export class Trial {
   }
 
   async signal(selector: SignalSelector): Promise<SignalSubject> {
-    if (!this.outcome?.execution) return { found: false, reason: `no notebook was executed (${this.missing()})`, available: [] }
+    if (!this.outcome?.execution)
+      return { found: false, reason: `no notebook was executed (${this.missing()})`, available: [] }
     return selectSignal(this.outcome.execution, selector, this.outcome.dir)
   }
 
@@ -92,7 +95,9 @@ export class Trial {
    */
   async judge(skip: TestContext['skip']): Promise<JudgeSubject> {
     const setup = inject('skilldelta:judge')
-    const unavailable = setup ? inject('skilldelta:judgeUnavailable') : 'no judge model configured: name one under judge: in models.yaml, or set SKILLDELTA_JUDGE'
+    const unavailable = setup
+      ? inject('skilldelta:judgeUnavailable')
+      : 'no judge model configured: name one under judge: in models.yaml, or set SKILLDELTA_JUDGE'
     if (!setup || unavailable) {
       if (this.outcome) {
         this.outcome.record.checks.judge_score = { status: 'skip', message: unavailable!, at: new Date().toISOString() }
@@ -115,7 +120,8 @@ export class Trial {
 
   /** The cell is over (all its checks ran): append the complete record to the run's JSONL store. */
   async close(): Promise<void> {
-    if (this.outcome && this.outcome.record.status !== 'pending') await appendRecord(settings().resultsDir, this.outcome.record)
+    if (this.outcome && this.outcome.record.status !== 'pending')
+      await appendRecord(settings().resultsDir, this.outcome.record)
   }
 
   /** Run one check's assertion; write its verdict and measured values into the trial record; attach the evidence. */
@@ -127,11 +133,17 @@ export class Trial {
     const save = async (status: 'pass' | 'fail', message?: string) => {
       if (!record || !this.outcome) return
       const measured = task.meta.skilldeltaMeasured
-      record.checks[name] = { status, ...(message ? { message } : {}), ...(measured ? { measured } : {}), at: new Date().toISOString() }
+      record.checks[name] = {
+        status,
+        ...(message ? { message } : {}),
+        ...(measured ? { measured } : {}),
+        at: new Date().toISOString(),
+      }
       await this.outcome.save()
     }
     const attach = async (failed: boolean) => {
-      if (this.outcome) await publishEvidence(task, await evidenceFor(name, failed, this.outcome, settings().execution.sandbox))
+      if (this.outcome)
+        await publishEvidence(task, await evidenceFor(name, failed, this.outcome, settings().execution.sandbox))
     }
     try {
       await assertion()

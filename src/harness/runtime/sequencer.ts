@@ -15,7 +15,12 @@ export class MatrixSequencer extends BaseSequencer {
     if (!config.shard) return files
     const { index, count } = config.shard
     const keyed = files
-      .map((spec) => ({ spec, key: createHash('sha1').update(`${spec.project.name}\0${path.relative(config.root, spec.moduleId)}`).digest('hex') }))
+      .map((spec) => ({
+        spec,
+        key: createHash('sha1')
+          .update(`${spec.project.name}\0${path.relative(config.root, spec.moduleId)}`)
+          .digest('hex'),
+      }))
       .sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0))
     const [start, end] = shardRange(files.length, index, count)
     return keyed.slice(start, end).map(({ spec }) => spec)

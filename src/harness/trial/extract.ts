@@ -8,7 +8,9 @@ export function extractScript(reply: string): Extraction {
   const blocks = [...reply.matchAll(FENCE)].map((m) => m[1] ?? '').filter((b) => b.trim())
   // the notebook is the block with cell markers; otherwise the longest block
   const script =
-    blocks.find((b) => /^# %%/m.test(b)) ?? blocks.sort((a, b) => b.length - a.length)[0] ?? (/^# %%/m.test(reply) ? reply : undefined)
+    blocks.find((b) => /^# %%/m.test(b)) ??
+    blocks.sort((a, b) => b.length - a.length)[0] ??
+    (/^# %%/m.test(reply) ? reply : undefined)
   if (!script) return { ok: false, reason: 'the reply contains no ```python code block and no "# %%" cells' }
   return { ok: true, script: script.endsWith('\n') ? script : `${script}\n` }
 }

@@ -2,7 +2,14 @@ import { appendFile } from 'node:fs/promises'
 import type { ChatResult } from '../models/chat.ts'
 import type { ChatMessage, ToolCall, ToolSpec } from '../models/types.ts'
 import type { ExecutionReport } from '../notebook/report.ts'
-import { DRIVER_TOOLS, NAVIGATOR_TOOLS, NotebookDraft, parseToolCall, SKILL_TOOLS, toolSpecs } from './notebook-tools.ts'
+import {
+  DRIVER_TOOLS,
+  NAVIGATOR_TOOLS,
+  NotebookDraft,
+  parseToolCall,
+  SKILL_TOOLS,
+  toolSpecs,
+} from './notebook-tools.ts'
 
 /**
  * Driver / navigator generation. The navigator plans and reviews and has no write tools; the
@@ -20,9 +27,16 @@ export interface LoopLimits {
   /** Wall-clock budget for the whole trial's generation (model calls and executions). */
   maxSeconds: number
 }
-export const DEFAULT_LIMITS: LoopLimits = { maxRounds: 3, maxDriverTurns: 16, maxToolResultChars: 4_000, repeatLimit: 3, maxSeconds: 1_800 }
+export const DEFAULT_LIMITS: LoopLimits = {
+  maxRounds: 3,
+  maxDriverTurns: 16,
+  maxToolResultChars: 4_000,
+  repeatLimit: 3,
+  maxSeconds: 1_800,
+}
 
-export type StopReason = 'accepted' | 'gave_up' | 'max_rounds' | 'max_turns' | 'repetition' | 'no_verdict' | 'empty_notebook' | 'trial_timeout'
+export type StopReason =
+  'accepted' | 'gave_up' | 'max_rounds' | 'max_turns' | 'repetition' | 'no_verdict' | 'empty_notebook' | 'trial_timeout'
 
 export interface LoopResult {
   draft: NotebookDraft
@@ -67,40 +81,75 @@ function withSkills(prompt: string, skills: string, catalog?: LoopContext['catal
   return skills ? `${prompt}\n\n# Skills\nDomain notes you can rely on:\n\n${skills}` : prompt
 }
 
-const cap = (text: string, limit: number) => (text.length <= limit ? text : `${text.slice(0, limit)}\n… [${text.length - limit} more characters cut]`)
+const cap = (text: string, limit: number) =>
+  text.length <= limit ? text : `${text.slice(0, limit)}\n… [${text.length - limit} more characters cut]`
 
 /** A short execution report for the models: status, the failing cell and the end of its traceback. */
 export function executionSummary(report: ExecutionReport): string {
-  if (report.status === 'ok') return `Executed: all ${report.cells.filter((c) => c.status === 'ok').length} code cells ran without error.`
-  if (report.status === 'invalid_notebook') return `The notebook is invalid: ${report.validation.problems.map((p) => p.message).join('; ')}`
+  if (report.status === 'ok')
+    return `Executed: all ${report.cells.filter((c) => c.status === 'ok').length} code cells ran without error.`
+  if (report.status === 'invalid_notebook')
+    return `The notebook is invalid: ${report.validation.problems.map((p) => p.message).join('; ')}`
   const error = report.firstError
   if (!error) return `Execution failed (${report.status}).`
-  const tail = error.traceback.join('\n').split('\n').filter((l) => l.trim()).slice(-6).join('\n')
+  const tail = error.traceback
+    .join('\n')
+    .split('\n')
+    .filter((l) => l.trim())
+    .slice(-6)
+    .join('\n')
   return `Execution failed (${report.status}) in cell ${error.cell}: ${error.ename}: ${error.evalue}\n${tail}`
 }
 
 function digest(draft: NotebookDraft, limit: number): string {
-  return draft.cells.map((c, i) => `--- cell ${i} [${c.cell_type}]\n${cap(c.source, Math.floor(limit / Math.max(draft.cells.length, 1)))}`).join('\n')
+  return draft.cells
+    .map(
+      (c, i) => `--- cell ${i} [${c.cell_type}]\n${cap(c.source, Math.floor(limit / Math.max(draft.cells.length, 1)))}`,
+    )
+    .join('\n')
 }
 
 export async function driverNavigatorLoop(context: LoopContext): Promise<LoopResult> {
   const limits = { ...DEFAULT_LIMITS, ...context.limits }
   const draft = new NotebookDraft()
-  const result: LoopResult = { draft, rounds: 0, turns: 0, stopReason: 'max_rounds', tokensIn: 0, tokensOut: 0, skillsRead: [] }
+  const result: LoopResult = {
+    draft,
+    rounds: 0,
+    turns: 0,
+    stopReason: 'max_rounds',
+    tokensIn: 0,
+    tokensOut: 0,
+    skillsRead: [],
+  }
   const deadline = Date.now() + limits.maxSeconds * 1000
-  const log = (entry: Record<string, unknown>) => appendFile(context.transcript, `${JSON.stringify({ turn: result.turns, at: new Date().toISOString(), ...entry })}\n`)
+  const log = (entry: Record<string, unknown>) =>
+    appendFile(
+      context.transcript,
+      `${JSON.stringify({ turn: result.turns, at: new Date().toISOString(), ...entry })}\n`,
+    )
   const call = async (role: 'driver' | 'navigator', messages: ChatMessage[], tools?: ToolSpec[]) => {
     const reply = await context.call(role, messages, tools)
     result.tokensIn += reply.tokensIn ?? 0
     result.tokensOut += reply.tokensOut ?? 0
-    await log({ role, model: reply.reportedModel, tokensIn: reply.tokensIn, tokensOut: reply.tokensOut, latencyMs: Math.round(reply.latencyMs), content: reply.content, toolCalls: reply.toolCalls })
+    await log({
+      role,
+      model: reply.reportedModel,
+      tokensIn: reply.tokensIn,
+      tokensOut: reply.tokensOut,
+      latencyMs: Math.round(reply.latencyMs),
+      content: reply.content,
+      toolCalls: reply.toolCalls,
+    })
     return reply
   }
 
   const navigatorSystem = withSkills(NAVIGATOR_PROMPT, context.skills, context.catalog)
   const plan = await call('navigator', [
     { role: 'system', content: navigatorSystem },
-    { role: 'user', content: `${context.goal}\n\nWrite a short, numbered plan for the driver: which cells, in which order, with which TVB calls.` },
+    {
+      role: 'user',
+      content: `${context.goal}\n\nWrite a short, numbered plan for the driver: which cells, in which order, with which TVB calls.`,
+    },
   ])
   const driver: ChatMessage[] = [
     { role: 'system', content: withSkills(DRIVER_PROMPT, context.skills, context.catalog) },
@@ -124,7 +173,10 @@ export async function driverNavigatorLoop(context: LoopContext): Promise<LoopRes
       if (reply.toolCalls.length === 0) {
         silentTurns += 1
         if (silentTurns >= 2) break // it will not use the tools: execute what there is
-        driver.push({ role: 'user', content: 'Use the tools to edit the notebook, and call finish when it is complete.' })
+        driver.push({
+          role: 'user',
+          content: 'Use the tools to edit the notebook, and call finish when it is complete.',
+        })
         continue
       }
       for (const toolCall of reply.toolCalls) {
@@ -132,11 +184,18 @@ export async function driverNavigatorLoop(context: LoopContext): Promise<LoopRes
         repeats = signature === lastSignature ? repeats + 1 : 1
         lastSignature = signature
         if (repeats >= limits.repeatLimit) {
-          await log({ role: 'harness', content: `stopped: ${toolCall.name} repeated ${repeats} times with the same arguments` })
+          await log({
+            role: 'harness',
+            content: `stopped: ${toolCall.name} repeated ${repeats} times with the same arguments`,
+          })
           return { ...result, stopReason: 'repetition' }
         }
-        const output = toolCall.name === 'read_skill' && context.catalog?.length ? readSkill(context.catalog, toolCall, result.skillsRead) : runTool(draft, toolCall)
-        if (['add_cell', 'replace_cell', 'delete_cell'].includes(toolCall.name) && !output.startsWith('error')) edited = true
+        const output =
+          toolCall.name === 'read_skill' && context.catalog?.length
+            ? readSkill(context.catalog, toolCall, result.skillsRead)
+            : runTool(draft, toolCall)
+        if (['add_cell', 'replace_cell', 'delete_cell'].includes(toolCall.name) && !output.startsWith('error'))
+          edited = true
         if (toolCall.name === 'finish' && !output.startsWith('error')) finished = true
         const content = cap(output, limits.maxToolResultChars)
         driver.push({ role: 'tool', toolCallId: toolCall.id, name: toolCall.name, content })
@@ -144,7 +203,9 @@ export async function driverNavigatorLoop(context: LoopContext): Promise<LoopRes
       }
       if (edited && context.checkSyntax) {
         edited = false
-        const code = draft.cells.flatMap((cell, index) => (cell.cell_type === 'code' ? [{ index, source: cell.source }] : []))
+        const code = draft.cells.flatMap((cell, index) =>
+          cell.cell_type === 'code' ? [{ index, source: cell.source }] : [],
+        )
         const problems = await context.checkSyntax(code.map((c) => c.source))
         if (problems.length) {
           const report = `Syntax check: ${problems.map((p) => `cell ${code[p.cell]?.index} line ${p.line ?? '?'}: ${p.message}`).join('; ')}. Fix these before finishing.`
@@ -177,14 +238,26 @@ export async function driverNavigatorLoop(context: LoopContext): Promise<LoopRes
       if (parsed?.ok) verdict = parsed.args
       else {
         review.push({ role: 'assistant', content: reply.content, toolCalls: reply.toolCalls })
-        for (const c of reply.toolCalls) review.push({ role: 'tool', toolCallId: c.id, name: c.name, content: 'invalid: call verdict with decision and feedback' })
-        review.push({ role: 'user', content: 'Answer only by calling the verdict tool with decision (accept | revise | give_up) and feedback.' })
+        for (const c of reply.toolCalls)
+          review.push({
+            role: 'tool',
+            toolCallId: c.id,
+            name: c.name,
+            content: 'invalid: call verdict with decision and feedback',
+          })
+        review.push({
+          role: 'user',
+          content: 'Answer only by calling the verdict tool with decision (accept | revise | give_up) and feedback.',
+        })
       }
     }
     if (!verdict) return { ...result, stopReason: 'no_verdict' }
     if (verdict.decision === 'accept') return { ...result, stopReason: 'accepted' }
     if (verdict.decision === 'give_up') return { ...result, stopReason: 'gave_up' }
-    driver.push({ role: 'user', content: `${summary}\n\nThe navigator asks for a revision:\n${verdict.feedback}\n\nFix the notebook with the tools, then call finish.` })
+    driver.push({
+      role: 'user',
+      content: `${summary}\n\nThe navigator asks for a revision:\n${verdict.feedback}\n\nFix the notebook with the tools, then call finish.`,
+    })
   }
   return { ...result, rounds: limits.maxRounds, stopReason: 'max_rounds' }
 }

@@ -60,11 +60,15 @@ export function toolSpecs(table: ToolTable): ToolSpec[] {
 }
 
 /** Parse a tool call's arguments with the tool's schema; the error text goes back to the model. */
-export function parseToolCall<T extends ToolTable>(table: T, call: ToolCall): { ok: true; name: keyof T & string; args: any } | { ok: false; error: string } {
+export function parseToolCall<T extends ToolTable>(
+  table: T,
+  call: ToolCall,
+): { ok: true; name: keyof T & string; args: any } | { ok: false; error: string } {
   const tool = table[call.name]
   if (!tool) return { ok: false, error: `unknown tool "${call.name}"; available: ${Object.keys(table).join(', ')}` }
   const parsed = tool.schema.safeParse(call.arguments)
-  if (!parsed.success) return { ok: false, error: `invalid arguments for ${call.name}: ${z.prettifyError(parsed.error)}` }
+  if (!parsed.success)
+    return { ok: false, error: `invalid arguments for ${call.name}: ${z.prettifyError(parsed.error)}` }
   return { ok: true, name: call.name, args: parsed.data }
 }
 
@@ -76,13 +80,18 @@ export class NotebookDraft {
 
   apply(name: keyof typeof DRIVER_TOOLS, args: any): { result: string; changed: boolean } {
     const at = (i: number) => {
-      if (i >= this.cells.length) throw new RangeError(`there is no cell ${i}; the notebook has ${this.cells.length} cells`)
+      if (i >= this.cells.length)
+        throw new RangeError(`there is no cell ${i}; the notebook has ${this.cells.length} cells`)
       return this.cells[i]!
     }
     switch (name) {
       case 'list_cells':
         return {
-          result: this.cells.length ? this.cells.map((c, i) => `${i} [${c.cell_type}] ${firstLine(c.source)} (${c.source.split('\n').length} lines)`).join('\n') : 'the notebook is empty',
+          result: this.cells.length
+            ? this.cells
+                .map((c, i) => `${i} [${c.cell_type}] ${firstLine(c.source)} (${c.source.split('\n').length} lines)`)
+                .join('\n')
+            : 'the notebook is empty',
           changed: false,
         }
       case 'read_cell':
@@ -109,10 +118,20 @@ export class NotebookDraft {
       {
         nbformat: 4,
         nbformat_minor: 5,
-        metadata: { kernelspec: { name: 'python3', display_name: 'Python 3', language: 'python' }, language_info: { name: 'python' } },
+        metadata: {
+          kernelspec: { name: 'python3', display_name: 'Python 3', language: 'python' },
+          language_info: { name: 'python' },
+        },
         cells: this.cells.map((cell, i) =>
           cell.cell_type === 'code'
-            ? { id: `cell-${i}`, cell_type: 'code', metadata: {}, execution_count: null, outputs: [], source: cell.source }
+            ? {
+                id: `cell-${i}`,
+                cell_type: 'code',
+                metadata: {},
+                execution_count: null,
+                outputs: [],
+                source: cell.source,
+              }
             : { id: `cell-${i}`, cell_type: 'markdown', metadata: {}, source: cell.source },
         ),
       },

@@ -45,27 +45,46 @@ export function exampleFor(goal: Goal, condition: Condition, settings: RunSettin
   if (condition.example !== 'auto') return path.resolve(settings.root, condition.example)
   if (!existsSync(settings.oraclesDir)) return undefined
   const own = path.basename(goal.file).replace(/\.GOAL\.md$/i, '.py')
-  const candidates = readdirSync(settings.oraclesDir).filter((f) => f.endsWith('.py') && f !== own).sort()
+  const candidates = readdirSync(settings.oraclesDir)
+    .filter((f) => f.endsWith('.py') && f !== own)
+    .sort()
   return candidates[0] ? path.join(settings.oraclesDir, candidates[0]) : undefined
 }
 
 /** The skills a condition offers for this goal and model, logged with why and at what cost. */
-function skillsFor(goal: Goal, model: ModelSpec, condition: Condition, settings: RunSettings, fixedTokens: number): Selection | undefined {
+function skillsFor(
+  goal: Goal,
+  model: ModelSpec,
+  condition: Condition,
+  settings: RunSettings,
+  fixedTokens: number,
+): Selection | undefined {
   if (condition.skills === 'none') return undefined
   const all = loadSkills(settings.skillsDir)
-  if (all.length === 0) throw new Error(`condition "${condition.name}" asks for skills but there is no SKILL.md under ${settings.skillsDir}`)
+  if (all.length === 0)
+    throw new Error(
+      `condition "${condition.name}" asks for skills but there is no SKILL.md under ${settings.skillsDir}`,
+    )
   if (Array.isArray(condition.skills)) {
     const missing = condition.skills.filter((name) => !all.some((s) => s.name === name))
-    if (missing.length) throw new Error(`condition "${condition.name}": no skill named ${missing.join(', ')} under ${settings.skillsDir}`)
+    if (missing.length)
+      throw new Error(`condition "${condition.name}": no skill named ${missing.join(', ')} under ${settings.skillsDir}`)
   }
   const answerTokens = model.generation.max_tokens ?? 4096
   // on demand, only names and descriptions enter the prompt: the budget does not apply
-  const budgetTokens = condition.delivery === 'on-demand' ? Number.POSITIVE_INFINITY : skillBudget(model.context_window, fixedTokens, answerTokens, settings.skills.budgetFraction)
+  const budgetTokens =
+    condition.delivery === 'on-demand'
+      ? Number.POSITIVE_INFINITY
+      : skillBudget(model.context_window, fixedTokens, answerTokens, settings.skills.budgetFraction)
   return selectSkills(all, {
     query: `${goal.title}\n${goal.keywords.join(' ')}\n${goal.body}`,
     budgetTokens,
     always: settings.skills.always,
-    ...(condition.skills === 'all' ? { only: all.map((s) => s.name) } : Array.isArray(condition.skills) ? { only: condition.skills } : {}),
+    ...(condition.skills === 'all'
+      ? { only: all.map((s) => s.name) }
+      : Array.isArray(condition.skills)
+        ? { only: condition.skills }
+        : {}),
   })
 }
 
@@ -75,7 +94,8 @@ function skillsFor(goal: Goal, model: ModelSpec, condition: Condition, settings:
  */
 export function planPrompt(goal: Goal, condition: Condition, settings: RunSettings, model: ModelSpec): PromptPlan {
   const example = exampleFor(goal, condition, settings)
-  if (condition.example && !example) throw new Error(`condition "${condition.name}": no reference notebook found in ${settings.oraclesDir}`)
+  if (condition.example && !example)
+    throw new Error(`condition "${condition.name}": no reference notebook found in ${settings.oraclesDir}`)
   let user = goal.body
   if (example) {
     user = `An example notebook for a different task, in the format to use:\n\n\`\`\`python\n${readFileSync(example, 'utf8').trimEnd()}\n\`\`\`\n\nYour task:\n\n${goal.body}`
@@ -94,9 +114,17 @@ export function planPrompt(goal: Goal, condition: Condition, settings: RunSettin
     messages,
     task: user,
     skillText,
-    ...(onDemand ? { catalog: skills.map((c) => ({ name: c.skill.name, description: c.skill.description, body: c.skill.body })) } : {}),
+    ...(onDemand
+      ? { catalog: skills.map((c) => ({ name: c.skill.name, description: c.skill.description, body: c.skill.body })) }
+      : {}),
     hash: createHash('sha256').update(JSON.stringify(messages)).digest('hex').slice(0, 16),
-    skills: skills.map((c) => ({ name: c.skill.name, bytes: c.skill.bytes, tokens: c.tokens, reason: c.reason, score: Number(c.score.toFixed(3)) })),
+    skills: skills.map((c) => ({
+      name: c.skill.name,
+      bytes: c.skill.bytes,
+      tokens: c.tokens,
+      reason: c.reason,
+      score: Number(c.score.toFixed(3)),
+    })),
     droppedSkills: selection?.dropped ?? [],
     skillBudgetTokens: Number.isFinite(selection?.budgetTokens) ? (selection?.budgetTokens ?? 0) : -1,
     ...(example ? { example: path.relative(settings.root, example) } : {}),

@@ -3,7 +3,14 @@ import path from 'node:path'
 import { z } from 'zod'
 
 /** judge_error: the notebook was produced (and executed) but no valid judgement could be had. */
-export const TRIAL_STATUSES = ['pending', 'ok', 'generation_failed', 'execution_failed', 'infra_error', 'judge_error'] as const
+export const TRIAL_STATUSES = [
+  'pending',
+  'ok',
+  'generation_failed',
+  'execution_failed',
+  'infra_error',
+  'judge_error',
+] as const
 export type TrialStatus = (typeof TRIAL_STATUSES)[number]
 
 export const CheckOutcomeSchema = z.object({
@@ -34,17 +41,32 @@ export const TrialRecordSchema = z.object({
     .object({
       hash: z.string(),
       /** Skills offered: why each was chosen, its size and (estimated) tokens. */
-      skills: z.array(z.object({ name: z.string(), bytes: z.number(), tokens: z.number(), reason: z.string(), score: z.number() })),
+      skills: z.array(
+        z.object({ name: z.string(), bytes: z.number(), tokens: z.number(), reason: z.string(), score: z.number() }),
+      ),
       droppedSkills: z.array(z.object({ name: z.string(), tokens: z.number(), why: z.string() })),
       skillBudgetTokens: z.number(),
       example: z.string().optional(),
     })
     .optional(),
   generation: z
-    .object({ tokensIn: z.number().nullable(), tokensOut: z.number().nullable(), latencyMs: z.number(), finishReason: z.string().nullable(), attempts: z.number().int() })
+    .object({
+      tokensIn: z.number().nullable(),
+      tokensOut: z.number().nullable(),
+      latencyMs: z.number(),
+      finishReason: z.string().nullable(),
+      attempts: z.number().int(),
+    })
     .optional(),
   /** Driver/navigator generation: how it went and why it stopped. */
-  loop: z.object({ rounds: z.number().int(), turns: z.number().int(), stopReason: z.string(), skillsRead: z.array(z.string()).optional() }).optional(),
+  loop: z
+    .object({
+      rounds: z.number().int(),
+      turns: z.number().int(),
+      stopReason: z.string(),
+      skillsRead: z.array(z.string()).optional(),
+    })
+    .optional(),
   execution: z
     .object({
       status: z.string(),
@@ -72,7 +94,14 @@ export const TrialRecordSchema = z.object({
       model: z.object({ name: z.string(), requested: z.string(), reported: z.string().nullable() }),
       /** Absent only when judging failed before the rubric or the digest existed. */
       rubric: z.object({ hash: z.string(), version: z.string(), factsVersion: z.string() }).optional(),
-      digest: z.object({ hash: z.string(), chars: z.number().int(), cells: z.number().int(), truncatedCells: z.number().int() }).optional(),
+      digest: z
+        .object({
+          hash: z.string(),
+          chars: z.number().int(),
+          cells: z.number().int(),
+          truncatedCells: z.number().int(),
+        })
+        .optional(),
       /** Integer 1–5 per dimension, and their mean (computed by the harness). */
       scores: z.record(z.string(), z.number()).optional(),
       mean: z.number().optional(),

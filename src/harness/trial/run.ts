@@ -55,7 +55,13 @@ export async function runTrial(input: TrialInput): Promise<TrialOutcome> {
     schema: 'skilldelta.trial/1',
     runId: settings.runId,
     goal: { id: goal.id, hash: goal.hash, file: goal.file, tier: goal.tier },
-    model: { name: model.name, provider: model.provider, requested: model.model, reported: null, params: model.params ?? null },
+    model: {
+      name: model.name,
+      provider: model.provider,
+      requested: model.model,
+      reported: null,
+      params: model.params ?? null,
+    },
     condition: condition.name,
     sample,
     status: 'pending',
@@ -74,7 +80,8 @@ export async function runTrial(input: TrialInput): Promise<TrialOutcome> {
     record.finishedAt = new Date().toISOString()
     await outcome.save()
     // finished, deterministic outcomes only: an infrastructure error must be retried next time
-    if (cache.key && mode !== 'off' && status !== 'infra_error' && record.cache?.trial === 'miss') await storeTrial(cache.key, dir)
+    if (cache.key && mode !== 'off' && status !== 'infra_error' && record.cache?.trial === 'miss')
+      await storeTrial(cache.key, dir)
     return outcome
   }
   await outcome.save()
@@ -142,9 +149,12 @@ export async function runTrial(input: TrialInput): Promise<TrialOutcome> {
       status: execution.status,
       isolated: execution.isolated,
       wallMs: execution.wallMs,
-      cellsRun: execution.cells.filter((c) => c.status === 'ok' || c.status === 'error' || c.status === 'timeout').length,
+      cellsRun: execution.cells.filter((c) => c.status === 'ok' || c.status === 'error' || c.status === 'timeout')
+        .length,
       codeCells: execution.cells.filter((c) => c.status !== 'skipped').length,
-      firstError: execution.firstError ? { cell: execution.firstError.cell, ename: execution.firstError.ename, evalue: execution.firstError.evalue } : null,
+      firstError: execution.firstError
+        ? { cell: execution.firstError.cell, ename: execution.firstError.ename, evalue: execution.firstError.evalue }
+        : null,
     }
     if (execution.executedNotebook) record.artifacts.executed = path.relative(dir, execution.executedNotebook)
     record.artifacts.execution = 'execution.json'
@@ -154,12 +164,16 @@ export async function runTrial(input: TrialInput): Promise<TrialOutcome> {
   const finishExecuted = (execution: ExecutionReport | undefined, noExecution: string): Promise<TrialOutcome> => {
     record.cache!.call = calls.made === 0 && calls.cached > 0 ? 'hit' : 'miss'
     if (!execution) return finish('generation_failed', noExecution)
-    if (execution.status === 'harness_error' || execution.status === 'harness_timeout') return finish('infra_error', execution.harnessError)
+    if (execution.status === 'harness_error' || execution.status === 'harness_timeout')
+      return finish('infra_error', execution.harnessError)
     return finish(execution.status === 'ok' ? 'ok' : 'execution_failed')
   }
 
   if (plan.catalog && strategyOf(model) !== 'driver-navigator') {
-    return finish('infra_error', `condition "${condition.name}" delivers skills on demand, which needs tool calls, but model "${model.name}" runs single-shot`)
+    return finish(
+      'infra_error',
+      `condition "${condition.name}" delivers skills on demand, which needs tool calls, but model "${model.name}" runs single-shot`,
+    )
   }
   try {
     if (strategyOf(model) === 'driver-navigator') {
@@ -183,14 +197,34 @@ export async function runTrial(input: TrialInput): Promise<TrialOutcome> {
           return execute(notebook)
         },
       })
-      record.generation = { tokensIn: loop.tokensIn, tokensOut: loop.tokensOut, latencyMs: performance.now() - started, finishReason: loop.stopReason, attempts: calls.made + calls.cached }
-      record.loop = { rounds: loop.rounds, turns: loop.turns, stopReason: loop.stopReason, ...(plan.catalog ? { skillsRead: loop.skillsRead } : {}) }
-      return await finishExecuted(loop.execution, `the driver/navigator loop stopped (${loop.stopReason}) before any notebook was executed`)
+      record.generation = {
+        tokensIn: loop.tokensIn,
+        tokensOut: loop.tokensOut,
+        latencyMs: performance.now() - started,
+        finishReason: loop.stopReason,
+        attempts: calls.made + calls.cached,
+      }
+      record.loop = {
+        rounds: loop.rounds,
+        turns: loop.turns,
+        stopReason: loop.stopReason,
+        ...(plan.catalog ? { skillsRead: loop.skillsRead } : {}),
+      }
+      return await finishExecuted(
+        loop.execution,
+        `the driver/navigator loop stopped (${loop.stopReason}) before any notebook was executed`,
+      )
     }
 
     const reply = await callModel(plan.messages)
     record.model.reported = reply.reportedModel
-    record.generation = { tokensIn: reply.tokensIn, tokensOut: reply.tokensOut, latencyMs: reply.latencyMs, finishReason: reply.finishReason, attempts: reply.attempts }
+    record.generation = {
+      tokensIn: reply.tokensIn,
+      tokensOut: reply.tokensOut,
+      latencyMs: reply.latencyMs,
+      finishReason: reply.finishReason,
+      attempts: reply.attempts,
+    }
     await writeFile(path.join(dir, 'reply.md'), reply.content)
     record.artifacts.reply = 'reply.md'
     const extracted = extractScript(reply.content)
@@ -207,7 +241,8 @@ export async function runTrial(input: TrialInput): Promise<TrialOutcome> {
     }
     return await finishExecuted(await execute(notebook), '')
   } catch (error) {
-    if (error instanceof ProviderError || error instanceof ModelMismatchError) return finish('infra_error', error.message)
+    if (error instanceof ProviderError || error instanceof ModelMismatchError)
+      return finish('infra_error', error.message)
     throw error
   }
 }

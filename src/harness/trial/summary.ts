@@ -17,7 +17,13 @@ export async function readRunRecords(resultsDir: string, runId: string): Promise
     }
   }
   await walk(root)
-  return records.sort((a, b) => a.model.name.localeCompare(b.model.name) || a.condition.localeCompare(b.condition) || a.goal.id.localeCompare(b.goal.id) || a.sample - b.sample)
+  return records.sort(
+    (a, b) =>
+      a.model.name.localeCompare(b.model.name) ||
+      a.condition.localeCompare(b.condition) ||
+      a.goal.id.localeCompare(b.goal.id) ||
+      a.sample - b.sample,
+  )
 }
 
 export interface RunSummaryRow {
@@ -33,7 +39,14 @@ export function summariseRecords(records: TrialRecord[]): RunSummaryRow[] {
   const rows = new Map<string, RunSummaryRow>()
   for (const record of records) {
     const key = `${record.model.name}\u0000${record.condition}`
-    const row = rows.get(key) ?? { model: record.model.name, condition: record.condition, trials: 0, statuses: {}, checks: { pass: 0, fail: 0, skip: 0 }, tokensOut: 0 }
+    const row = rows.get(key) ?? {
+      model: record.model.name,
+      condition: record.condition,
+      trials: 0,
+      statuses: {},
+      checks: { pass: 0, fail: 0, skip: 0 },
+      tokensOut: 0,
+    }
     row.trials += 1
     row.statuses[record.status] = (row.statuses[record.status] ?? 0) + 1
     for (const check of Object.values(record.checks)) row.checks[check.status] += 1
@@ -44,7 +57,17 @@ export function summariseRecords(records: TrialRecord[]): RunSummaryRow[] {
 }
 
 export function formatSummary(rows: RunSummaryRow[]): string {
-  const header = ['model', 'condition', 'trials', 'ok', 'gen failed', 'exec failed', 'infra', 'checks passed', 'tokens out']
+  const header = [
+    'model',
+    'condition',
+    'trials',
+    'ok',
+    'gen failed',
+    'exec failed',
+    'infra',
+    'checks passed',
+    'tokens out',
+  ]
   const body = rows.map((r) => [
     r.model,
     r.condition,
