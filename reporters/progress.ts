@@ -1,11 +1,11 @@
 import type { Reporter, TestCase, TestModule, TestSpecification, TestSuite, Vitest } from 'vitest/node'
+import { existingRun } from '../src/harness/config/run.ts'
 
 /**
  * Trial progress for long matrices: one line per finished trial cell (a describe block whose
  * tests share one trial), with done/total, throughput and an ETA. Totals come from collection,
  * so test-name and file filters are respected.
  */
-import '../src/harness/runtime/provided.ts'
 
 export class ProgressReporter implements Reporter {
   private vitest: Vitest | undefined
@@ -28,7 +28,7 @@ export class ProgressReporter implements Reporter {
   }
 
   onTestRunStart(specifications: readonly TestSpecification[]): void {
-    const settings = this.vitest?.config.provide?.['skilldelta:settings']
+    const settings = this.vitest ? existingRun(this.vitest) : undefined
     const pattern = this.vitest?.config.testNamePattern
     const conditions = (settings?.conditions ?? []).filter((c) => !pattern || pattern.test(c.name)).length || 1
     for (const spec of specifications)
@@ -59,8 +59,10 @@ export class ProgressReporter implements Reporter {
     const rate = this.done / Math.max(minutes, 1e-9)
     const eta = (this.total - this.done) / rate
     const cell = test.parent.type === 'suite' ? test.parent.fullName : test.module.moduleId
+    const remaining = eta < 1 ? `${Math.round(eta * 60)} s` : `${eta.toFixed(1)} min`
+    const where = `${test.project.name} › ${test.module.relativeModuleId} › ${cell}`
     this.vitest?.logger.log(
-      `[skilldelta] ${this.done}/${this.total} trials · ${rate.toFixed(1)}/min · ETA ${eta < 1 ? `${Math.round(eta * 60)} s` : `${eta.toFixed(1)} min`} · ${test.project.name} › ${test.module.relativeModuleId} › ${cell}`,
+      `[skilldelta] ${this.done}/${this.total} trials · ${rate.toFixed(1)}/min · ETA ${remaining} · ${where}`,
     )
   }
 }

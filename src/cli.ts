@@ -2,16 +2,18 @@ import { mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs'
 import { writeFile } from 'node:fs/promises'
 import path from 'node:path'
 import { parseArgs } from 'node:util'
+import { readEnv } from './harness/config/env.ts'
 import { RUNTIME_MODULE } from './harness/config/paths.ts'
-import { ExecutionSettingsSchema, newRunId } from './harness/config/settings.ts'
+import { existingRun } from './harness/config/run.ts'
+import { effectiveSandbox, ExecutionSettingsSchema } from './harness/config/settings.ts'
+import { assessExecution } from './harness/checks/executes.ts'
 import { compileGoal } from './harness/goal/compile.ts'
 import { executeNotebook } from './harness/notebook/execute.ts'
 import { METRICS, type MetricName } from './harness/report/ablation.ts'
 import { baselineFrom, DEFAULT_MARGIN, formatGate, gate, readBaseline, writeBaseline } from './harness/report/gate.ts'
 import { agreement, calibration, formatAgreement, formatCalibration } from './harness/report/judge-quality.ts'
-import { readRecords, recordsFile } from './harness/store/records.ts'
-import { formatSummary, readRunRecords, summariseRecords } from './harness/trial/summary.ts'
-import { assessExecution } from './matchers/toExecute.ts'
+import { formatSummary, summariseRecords } from './harness/report/summary.ts'
+import { mergeRecordFiles, readRun, recordsFile, RECORDS_FILE, type RunRecords } from './harness/results/store.ts'
 
 const USAGE = `skilldelta — LLM skill benchmarks as Vitest suites
 
@@ -19,7 +21,10 @@ Usage:
   skilldelta run [vitest options and filters]
       Run the benchmark matrix (e.g. --project smollm2-135m -t zero_shot) and print a summary of the
       trial records. Exits 0 when the run completed — failed checks are results, not errors — and 1
-      when it could not (collection errors, unhandled errors, infra_error trials).
+      when it could not (collection errors, unhandled errors, infra_error or unfinished trials).
+  skilldelta merge --run <run id> <shard dir or records.jsonl>... [--results results]
+      Merge sharded runs into results/<run id>/records.jsonl (the latest record of each trial), e.g.
+      the per-shard results/ directories of a CI matrix. Then \`vitest --merge-reports\` prints the tables.
   skilldelta baseline update --run <run id> [--results results] [--out results/baseline.json] [--metric objective|judge]
       Make the committed baseline from a run's records, scored by objective checks (default) or by
       the judge's mean; the gate scores new runs with the baseline's metric.
@@ -39,8 +44,27 @@ Usage:
       Run a notebook the way trials do (fresh kernel, sandbox, probe) and print the report.
 `
 
+/** A mistake in how the command was called: the reason on stderr (with the usage when asked), exit 2. */
+class UsageError extends Error {
+  constructor(
+    message: string,
+    readonly showUsage = false,
+  ) {
+    super(message)
+  }
+}
+
+type Values = Record<string, string | boolean | undefined>
+const text = (values: Values, name: string): string | undefined =>
+  typeof values[name] === 'string' ? (values[name] as string) : undefined
+
 function compile(file: string, out: string | undefined): number {
-  const source = readFileSync(file, 'utf8')
+  let source: string
+  try {
+    source = readFileSync(file, 'utf8')
+  } catch (error) {
+    throw new UsageError(`skilldelta compile: cannot read ${file} (${(error as NodeJS.ErrnoException).code})`)
+  }
   let target = out
   if (out && statSync(out, { throwIfNoEntry: false })?.isDirectory()) {
     target = path.join(out, path.basename(file).replace(/\.GOAL\.md$/i, '.test.ts'))
@@ -62,25 +86,25 @@ function compile(file: string, out: string | undefined): number {
   return 0
 }
 
-async function execute(
-  notebook: string,
-  values: { dir?: string | undefined; timeout?: string | undefined; sandbox?: string | undefined },
-): Promise<number> {
-  const dir = values.dir ?? path.join('results', 'adhoc', path.basename(notebook).replace(/\.ipynb$/, ''))
+async function execute(notebook: string, values: Values): Promise<number> {
+  const dir = text(values, 'dir') ?? path.join('results', 'adhoc', path.basename(notebook).replace(/\.ipynb$/, ''))
+  const configured = ExecutionSettingsSchema.parse(values.sandbox ? { sandbox: values.sandbox } : {})
   const report = await executeNotebook({
     notebook,
     trialDir: dir,
-    totalTimeoutSeconds: Number(values.timeout ?? 600),
-    settings: ExecutionSettingsSchema.parse(values.sandbox ? { sandbox: values.sandbox } : {}),
+    totalTimeoutSeconds: Number(text(values, 'timeout') ?? 600),
+    settings: { ...configured, sandbox: effectiveSandbox(configured.sandbox, readEnv().CI) },
     onWarning: (warning) => console.error(`WARNING: ${warning}`),
   })
-  const { pass, message } = assessExecution(report)
-  console.log(`${pass ? 'PASS' : 'FAIL'} ${message}`)
+  const verdict = assessExecution(report)
+  const pass = verdict.status === 'pass'
+  console.log(`${pass ? 'PASS' : 'FAIL'} ${verdict.message}`)
   if (report.probe.status === 'ok') {
-    for (const s of report.probe.signals)
+    for (const s of report.probe.signals) {
       console.log(
         `  signal ${s.source}${s.monitor ? ` (${s.monitor})` : ''}: shape ${JSON.stringify(s.shape)}, dt ${s.dt_ms} ms`,
       )
+    }
   }
   console.log(`  isolated: ${report.isolated}; executed notebook and report in ${dir}`)
   return pass ? 0 : 1
@@ -88,8 +112,6 @@ async function execute(
 
 async function runBenchmarks(args: string[]): Promise<number> {
   const { parseCLI, startVitest } = await import('vitest/node')
-  const runId = process.env.SKILLDELTA_RUN_ID ?? newRunId()
-  process.env.SKILLDELTA_RUN_ID = runId // the config reads it: every project shares this run id
   const { filter, options } = parseCLI(['vitest', 'run', ...args])
   const vitest = await startVitest('test', filter, { ...options, run: true, watch: false })
   const files = vitest.state.getFiles()
@@ -97,14 +119,19 @@ async function runBenchmarks(args: string[]): Promise<number> {
     (file) => file.result?.state === 'fail' && (file.result.errors?.length ?? 0) > 0 && file.tasks.length === 0,
   )
   const unhandled = vitest.state.getUnhandledErrors()
-  const resultsDir = vitest.config.provide?.['skilldelta:settings']?.resultsDir ?? path.resolve('results')
+  const run = existingRun(vitest)
   await vitest.close()
+  if (!run) {
+    console.error(
+      '\nskilldelta: no skilldelta run was configured (is vitest.config.ts made with defineSkilldeltaConfig?)',
+    )
+    return 1
+  }
 
-  const records = await readRunRecords(resultsDir, runId)
-  console.log(
-    `\nskilldelta run ${runId}: ${records.length} trial records in ${path.relative(process.cwd(), path.join(resultsDir, runId))}\n`,
-  )
-  if (records.length) console.log(formatSummary(summariseRecords(records)))
+  const { records, unfinished } = await readRun(run.resultsDir, run.runId)
+  const where = path.relative(process.cwd(), path.join(run.resultsDir, run.runId))
+  console.log(`\nskilldelta run ${run.runId}: ${records.length} trial records in ${where}\n`)
+  if (records.length || unfinished.length) console.log(formatSummary(summariseRecords(records, unfinished)))
   const infra = records.filter((r) => r.status === 'infra_error')
   const problems = [
     broken.length ? `${broken.length} goal file(s) failed to collect: ${broken.map((f) => f.name).join(', ')}` : '',
@@ -112,78 +139,88 @@ async function runBenchmarks(args: string[]): Promise<number> {
     infra.length
       ? `${infra.length} trial(s) hit infrastructure errors (provider, sandbox): ${infra[0]?.error ?? ''}`
       : '',
+    unfinished.length ? `${unfinished.length} trial(s) started but never finished` : '',
     files.length === 0 ? 'no goal files ran' : '',
   ].filter(Boolean)
   for (const problem of problems) console.error(`\nskilldelta: ${problem}`)
   return problems.length ? 1 : 0
 }
 
-async function baselineOrGate(
-  command: 'baseline' | 'gate',
-  values: {
-    run?: string | undefined
-    results?: string | undefined
-    out?: string | undefined
-    baseline?: string | undefined
-    margin?: string | undefined
-    metric?: string | undefined
-  },
-): Promise<number> {
-  if (!values.run) {
-    console.error(`skilldelta ${command}: --run <run id> is required (the directory name under results/)`)
-    return 2
+/** A run's records; a run with none is a usage error (wrong id or directory). */
+async function loadRun(
+  command: string,
+  values: Values,
+  flag = 'run',
+): Promise<{ results: string; run: string } & RunRecords> {
+  const run = text(values, flag)
+  if (!run)
+    throw new UsageError(`skilldelta ${command}: --${flag} <run id> is required (the directory name under results/)`)
+  const results = path.resolve(text(values, 'results') ?? 'results')
+  const loaded = await readRun(results, run)
+  if (loaded.records.length === 0)
+    throw new UsageError(`skilldelta ${command}: no records in ${recordsFile(results, run)}`)
+  return { results, run, ...loaded }
+}
+
+async function merge(sources: string[], values: Values): Promise<number> {
+  const run = text(values, 'run')
+  if (!run) throw new UsageError('skilldelta merge: --run <run id> is required')
+  if (sources.length === 0) throw new UsageError('skilldelta merge: name the shard directories or records.jsonl files')
+  // a shard directory holds results/<run id>/records.jsonl, <run id>/records.jsonl, or records.jsonl
+  const files = sources.map((source) => {
+    const candidates = [
+      source,
+      path.join(source, RECORDS_FILE),
+      path.join(source, run, RECORDS_FILE),
+      path.join(source, 'results', run, RECORDS_FILE),
+    ]
+    const found = candidates.find((file) => statSync(file, { throwIfNoEntry: false })?.isFile())
+    if (!found) throw new UsageError(`skilldelta merge: no ${RECORDS_FILE} for run ${run} in ${source}`)
+    return found
+  })
+  const target = recordsFile(path.resolve(text(values, 'results') ?? 'results'), run)
+  if (files.some((file) => path.resolve(file) === target)) {
+    throw new UsageError(`skilldelta merge: ${target} is one of the sources; merge into another --results directory`)
   }
-  const results = path.resolve(values.results ?? 'results')
-  const records = await readRecords(recordsFile(results, values.run))
-  if (records.length === 0) {
-    console.error(`skilldelta ${command}: no records in ${recordsFile(results, values.run)}`)
-    return 2
-  }
-  const baselineFile = path.resolve(values.baseline ?? values.out ?? path.join(results, 'baseline.json'))
-  if (command === 'baseline') {
-    const metric = values.metric ?? 'objective'
-    if (!(metric in METRICS)) {
-      console.error(
-        `skilldelta baseline update: --metric must be one of ${Object.keys(METRICS).join(', ')} (got "${metric}")`,
-      )
-      return 2
-    }
-    await writeBaseline(baselineFile, baselineFrom(records, values.run, metric as MetricName))
-    console.log(
-      `wrote ${path.relative(process.cwd(), baselineFile)} from ${records.length} trials of run ${values.run}`,
+  const merged = await mergeRecordFiles(files, target)
+  const unfinished = merged.unfinished.length ? `, ${merged.unfinished.length} unfinished` : ''
+  const into = path.relative(process.cwd(), target)
+  console.log(`merged ${files.length} file(s) into ${into}: ${merged.records.length} trials${unfinished}`)
+  return 0
+}
+
+async function baseline(values: Values): Promise<number> {
+  const { results, run, records } = await loadRun('baseline update', values)
+  const metric = text(values, 'metric') ?? 'objective'
+  if (!(metric in METRICS)) {
+    throw new UsageError(
+      `skilldelta baseline update: --metric must be one of ${Object.keys(METRICS).join(', ')} (got "${metric}")`,
     )
-    return 0
   }
-  const margin = values.margin === undefined ? DEFAULT_MARGIN : Number(values.margin)
+  const file = path.resolve(text(values, 'out') ?? path.join(results, 'baseline.json'))
+  await writeBaseline(file, baselineFrom(records, run, metric as MetricName))
+  console.log(`wrote ${path.relative(process.cwd(), file)} from ${records.length} trials of run ${run}`)
+  return 0
+}
+
+async function gateCommand(values: Values): Promise<number> {
+  const { results, run, records } = await loadRun('gate', values)
+  const margin = text(values, 'margin') === undefined ? DEFAULT_MARGIN : Number(text(values, 'margin'))
   if (!Number.isFinite(margin) || margin < 0) {
-    console.error(`skilldelta gate: --margin must be a non-negative number (got "${values.margin}")`)
-    return 2
+    throw new UsageError(`skilldelta gate: --margin must be a non-negative number (got "${text(values, 'margin')}")`)
   }
-  const { rows, regressions } = gate(records, await readBaseline(baselineFile), margin)
+  const file = path.resolve(text(values, 'baseline') ?? path.join(results, 'baseline.json'))
+  const { rows, regressions } = gate(records, await readBaseline(file), margin)
   const table = formatGate(rows, margin)
-  await writeFile(path.join(results, values.run, 'gate.md'), `${table}\n`)
+  await writeFile(path.join(results, run, 'gate.md'), `${table}\n`)
   console.log(table)
   for (const r of regressions) console.error(`REGRESSION ${r.model} / ${r.condition}: ${r.reason}`)
   return regressions.length ? 1 : 0
 }
 
-async function judgeQuality(
-  action: string | undefined,
-  values: {
-    run?: string | undefined
-    with?: string | undefined
-    results?: string | undefined
-    good?: string | undefined
-    bad?: string | undefined
-  },
-): Promise<number> {
-  const results = path.resolve(values.results ?? 'results')
-  const load = async (run: string | undefined, flag: string) => {
-    if (!run)
-      throw new UsageError(
-        `skilldelta judge ${action}: ${flag} <run id> is required (the directory name under results/)`,
-      )
-    const records = await readRecords(recordsFile(results, run))
+async function judgeQuality(action: string | undefined, values: Values): Promise<number> {
+  const judged = async (flag: string) => {
+    const { run, records } = await loadRun(`judge ${action}`, values, flag)
     if (!records.some((r) => r.judge?.status === 'ok')) {
       throw new UsageError(
         `skilldelta judge ${action}: run ${run} has no judged trials (run it with a judge: SKILLDELTA_JUDGE=<model>)`,
@@ -191,68 +228,77 @@ async function judgeQuality(
     }
     return records
   }
-  try {
-    if (action === 'calibrate') {
-      const good = values.good ?? 'fixture-oracle'
-      const bad = values.bad ?? 'fixture-broken'
-      const result = calibration(await load(values.run, '--run'), good, bad)
-      console.log(formatCalibration(result, good, bad))
-      return result.paired === 0 ? 2 : 0
-    }
-    if (action === 'agree') {
-      console.log(formatAgreement(agreement(await load(values.run, '--run'), await load(values.with, '--with'))))
-      return 0
-    }
-  } catch (error) {
-    if (error instanceof UsageError) {
-      console.error(error.message)
-      return 2
-    }
-    throw error
+  if (action === 'calibrate') {
+    const good = text(values, 'good') ?? 'fixture-oracle'
+    const bad = text(values, 'bad') ?? 'fixture-broken'
+    const result = calibration(await judged('run'), good, bad)
+    console.log(formatCalibration(result, good, bad))
+    return result.paired === 0 ? 2 : 0
   }
-  console.error(`skilldelta judge: use "judge calibrate" or "judge agree"\n\n${USAGE}`)
-  return 2
+  if (action === 'agree') {
+    console.log(formatAgreement(agreement(await judged('run'), await judged('with'))))
+    return 0
+  }
+  throw new UsageError('skilldelta judge: use "judge calibrate" or "judge agree"')
 }
 
-class UsageError extends Error {}
+const OPTIONS = {
+  out: { type: 'string' },
+  dir: { type: 'string' },
+  timeout: { type: 'string' },
+  sandbox: { type: 'string' },
+  run: { type: 'string' },
+  results: { type: 'string' },
+  baseline: { type: 'string' },
+  margin: { type: 'string' },
+  metric: { type: 'string' },
+  with: { type: 'string' },
+  good: { type: 'string' },
+  bad: { type: 'string' },
+  help: { type: 'boolean', short: 'h' },
+} as const
 
 async function main(argv: string[]): Promise<number> {
   if (argv[0] === 'run') return runBenchmarks(argv.slice(1))
-  const { positionals, values } = parseArgs({
-    args: argv,
-    allowPositionals: true,
-    options: {
-      out: { type: 'string' },
-      dir: { type: 'string' },
-      timeout: { type: 'string' },
-      sandbox: { type: 'string' },
-      run: { type: 'string' },
-      results: { type: 'string' },
-      baseline: { type: 'string' },
-      margin: { type: 'string' },
-      metric: { type: 'string' },
-      with: { type: 'string' },
-      good: { type: 'string' },
-      bad: { type: 'string' },
-      help: { type: 'boolean', short: 'h' },
-    },
-  })
-  const [command, file] = positionals
-  if (command === 'gate') return baselineOrGate('gate', values)
-  if (command === 'judge') return judgeQuality(file, values)
-  if (command === 'baseline' && file === 'update') return baselineOrGate('baseline', values)
-  if (values.help || !command) {
+  let parsed: ReturnType<typeof parseArgs<{ args: string[]; allowPositionals: true; options: typeof OPTIONS }>>
+  try {
+    parsed = parseArgs({ args: argv, allowPositionals: true, options: OPTIONS })
+  } catch (error) {
+    throw new UsageError((error as Error).message, true)
+  }
+  const { positionals, values } = parsed
+  const [command, ...rest] = positionals
+  if (values.help) {
     console.log(USAGE)
-    return command ? 0 : 2
+    return 0
   }
-  if (!file) {
-    console.error(`skilldelta ${command}: missing file argument\n\n${USAGE}`)
-    return 2
+  switch (command) {
+    case 'merge':
+      return merge(rest, values)
+    case 'gate':
+      return gateCommand(values)
+    case 'judge':
+      return judgeQuality(rest[0], values)
+    case 'baseline':
+      if (rest[0] !== 'update') throw new UsageError('skilldelta baseline: the only action is "baseline update"')
+      return baseline(values)
+    case 'compile':
+    case 'execute': {
+      const file = rest[0]
+      if (!file) throw new UsageError(`skilldelta ${command}: missing file argument`)
+      return command === 'compile' ? compile(file, text(values, 'out')) : execute(file, values)
+    }
+    case undefined:
+      throw new UsageError('skilldelta: missing command', true)
+    default:
+      throw new UsageError(`skilldelta: unknown command "${command}"`, true)
   }
-  if (command === 'compile') return compile(file, values.out)
-  if (command === 'execute') return execute(file, values)
-  console.error(`unknown command "${command}"\n\n${USAGE}`)
-  return 2
 }
 
-process.exitCode = await main(process.argv.slice(2))
+try {
+  process.exitCode = await main(process.argv.slice(2))
+} catch (error) {
+  if (!(error instanceof UsageError)) throw error
+  console.error(error.showUsage ? `${error.message}\n\n${USAGE}` : error.message)
+  process.exitCode = 2
+}

@@ -1,4 +1,4 @@
-import { appendFileSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { appendFileSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs'
 import path from 'node:path'
 import { execa } from 'execa'
 import { describe, expect, test } from 'vitest'
@@ -12,8 +12,8 @@ import {
 } from '../src/harness/report/ablation.ts'
 import { drawDeltaChart } from '../src/harness/report/chart.ts'
 import { MatrixSequencer } from '../src/harness/runtime/sequencer.ts'
-import { appendRecord, readRecords, recordsFile } from '../src/harness/store/records.ts'
-import type { TrialRecord } from '../src/harness/trial/record.ts'
+import type { TrialRecord } from '../src/harness/results/schema.ts'
+import { appendRecord, readRecordFiles, readRun, recordsFile } from '../src/harness/results/store.ts'
 import { judgeVerdict, ROOT, tempDir } from './helpers.ts'
 
 const dir = tempDir('sd-ablation-')
@@ -213,8 +213,9 @@ describe('the results store', () => {
     )
     const file = recordsFile(results, 'run')
     appendFileSync(file, '{"schema":"skilldelta.trial/1","runId":"run","goal":{"id"') // a write cut short
-    const read = await readRecords(file)
+    const { records: read, skipped } = await readRecordFiles([file])
     expect(read).toHaveLength(40)
+    expect(skipped).toBe(1)
     expect(new Set(read.map((r) => r.goal.id)).size).toBe(40)
     expect(readFileSync(file, 'utf8').trim().split('\n')).toHaveLength(41)
   })
@@ -243,7 +244,7 @@ describe('one run, one id', () => {
     )
     const runId = /skill Δ — run (\S+)/.exec(result.stdout)?.[1]
     expect(runId).toBeTruthy()
-    const records = await readRecords(recordsFile(path.join(ROOT, 'results'), runId!))
+    const { records } = await readRun(path.join(ROOT, 'results'), runId!)
     rmSync(path.join(ROOT, 'results', runId!), { recursive: true, force: true })
     expect(records.map((r) => r.model.name).sort()).toEqual(['fixture-broken', 'fixture-oracle'])
     expect(result.stdout).toMatch(/fixture-oracle\s+—\s+zero_shot\s+1\s+100%/)
@@ -279,30 +280,42 @@ describe('sharded runs', () => {
     }
   })
 
-  test('two shards merged with --merge-reports give the same ablation as one unsharded run', async () => {
+  test('shards run apart (own results/ each, as on CI machines), merged by `skilldelta merge`, equal the unsharded run', async () => {
     const vitest = path.join(ROOT, 'node_modules/vitest/vitest.mjs')
-    const reports = path.join(ROOT, 'test/.tmp/blob-reports')
+    const tmp = path.join(ROOT, 'test/.tmp/shards')
+    const reports = path.join(tmp, 'blob-reports')
     const args = ['--project', 'fixture-oracle', '--project', 'fixture-broken', 'benchmarks/abstract']
+    const env = (runId: string) => ({ SKILLDELTA_RUN_ID: runId, CI: 'true' })
     const run = (runId: string, extra: string[]) =>
-      execa('node', [vitest, 'run', ...args, ...extra], {
-        cwd: ROOT,
-        reject: false,
-        env: { SKILLDELTA_RUN_ID: runId, CI: 'true' },
-      })
+      execa('node', [vitest, 'run', ...args, ...extra], { cwd: ROOT, reject: false, env: env(runId) })
     const ablation = (runId: string) =>
       JSON.parse(readFileSync(path.join(ROOT, 'results', runId, 'ablation.json'), 'utf8'))
     try {
       await run('parity-whole', [])
-      for (const shard of ['1/2', '2/2'])
+      for (const shard of [1, 2]) {
         await run('parity-sharded', [
-          `--shard=${shard}`,
+          `--shard=${shard}/2`,
           '--reporter=blob',
-          `--outputFile=${reports}/blob-${shard.replace('/', '-')}.json`,
+          `--outputFile=${reports}/blob-${shard}.json`,
         ])
+        // each shard's results stay on its own machine until the merge job downloads them
+        mkdirSync(path.join(tmp, `shard-${shard}`, 'results'), { recursive: true })
+        renameSync(
+          path.join(ROOT, 'results/parity-sharded'),
+          path.join(tmp, `shard-${shard}`, 'results/parity-sharded'),
+        )
+      }
+      const merge = await execa(
+        'node',
+        [path.join(ROOT, 'bin/skilldelta.mjs'), 'merge', '--run', 'parity-sharded', `${tmp}/shard-1`, `${tmp}/shard-2`],
+        { cwd: ROOT, reject: false },
+      )
+      expect(merge.exitCode, merge.stderr).toBe(0)
+      expect(merge.stdout).toContain('merged 2 file(s) into results/parity-sharded/records.jsonl: 6 trials')
       const merged = await execa('node', [vitest, '--merge-reports', reports], {
         cwd: ROOT,
         reject: false,
-        env: { SKILLDELTA_RUN_ID: 'parity-sharded', CI: 'true' },
+        env: env('parity-sharded'),
       })
       expect(merged.stdout).toContain('skill Δ — run parity-sharded (6 trials)')
       expect(merged.stdout).not.toContain('/min · ETA') // no progress lines while replaying
@@ -310,7 +323,7 @@ describe('sharded runs', () => {
     } finally {
       for (const id of ['parity-whole', 'parity-sharded'])
         rmSync(path.join(ROOT, 'results', id), { recursive: true, force: true })
-      rmSync(reports, { recursive: true, force: true })
+      rmSync(tmp, { recursive: true, force: true })
     }
   })
 })

@@ -1,7 +1,11 @@
 import { execa } from 'execa'
 import { afterAll, beforeAll, describe, expect, test } from 'vitest'
 import type { ModelSpec } from '../src/harness/config/models.ts'
-import { providerKey, startBroker, withSlot, type Broker } from '../src/harness/models/broker.ts'
+import { startBroker, withSlot, type Broker } from '../src/harness/models/broker.ts'
+import { providerOf } from '../src/harness/models/providers/index.ts'
+
+const providerKey = (m: ModelSpec): string => providerOf(m).concurrencyKey(m)
+const slot = (m: ModelSpec, leaseMs: number) => ({ key: providerKey(m), limit: m.concurrency, leaseMs })
 
 const model = (concurrency: number, name = 'm'): ModelSpec => ({
   name,
@@ -30,7 +34,7 @@ describe('the concurrency broker', () => {
       await new Promise((resolve) => setTimeout(resolve, 100))
       running -= 1
     }
-    await Promise.all(Array.from({ length: 6 }, () => withSlot(broker.url, model(2), 10_000, work)))
+    await Promise.all(Array.from({ length: 6 }, () => withSlot(broker.url, slot(model(2), 10_000), work)))
     expect(peak).toBe(2)
     expect(broker.stats()[providerKey(model(2))]).toEqual({ active: 0, waiting: 0, peak: 2 })
   })
@@ -66,7 +70,7 @@ describe('the concurrency broker', () => {
   })
 
   test('an unreachable broker is an infrastructure error, not a crash', async () => {
-    await expect(withSlot('http://127.0.0.1:9', model(1), 1000, async () => 'never')).rejects.toThrow(
+    await expect(withSlot('http://127.0.0.1:9', slot(model(1), 1000), async () => 'never')).rejects.toThrow(
       /concurrency broker/,
     )
   })

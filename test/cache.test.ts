@@ -2,7 +2,8 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync
 import path from 'node:path'
 import { execa } from 'execa'
 import { afterAll, beforeAll, describe, expect, test } from 'vitest'
-import { readRunRecords } from '../src/harness/trial/summary.ts'
+import { buildReport, formatTerminal } from '../src/harness/report/ablation.ts'
+import { readRun } from '../src/harness/results/store.ts'
 import { ROOT } from './helpers.ts'
 
 // A throwaway project: three cheap goals, a fixture model, one skill; two conditions.
@@ -17,10 +18,8 @@ function writeProject(sleepSeconds: number): void {
   writeFileSync(
     path.join(project, 'vitest.config.ts'),
     [
-      `import { defineConfig } from 'vitest/config'`,
-      `import { modelProjects, skilldelta } from ${JSON.stringify(path.join(ROOT, 'src/plugin.ts'))}`,
-      `const options = { conditions: ['zero_shot' as const, 'with_skills' as const] }`,
-      `export default defineConfig({ plugins: [skilldelta(options)], test: { projects: modelProjects(options), maxWorkers: 1 } })`,
+      `import { defineSkilldeltaConfig } from ${JSON.stringify(path.join(ROOT, 'src/index.ts'))}`,
+      `export default defineSkilldeltaConfig({ conditions: ['zero_shot', 'with_skills'], vitest: { test: { maxWorkers: 1 } } })`,
     ].join('\n'),
   )
   writeFileSync(
@@ -61,8 +60,9 @@ const run = (runId: string) =>
     reject: false,
     timeout: 300_000,
   })
+const records = async (runId: string) => (await readRun(results, runId)).records
 const cacheStates = async (runId: string) =>
-  (await readRunRecords(results, runId)).map((r) => `${r.condition}:${r.cache?.trial}`).sort()
+  (await records(runId)).map((r) => `${r.condition}:${r.cache?.trial}`).sort()
 
 describe('the cache', () => {
   beforeAll(() => writeProject(0))
@@ -78,7 +78,7 @@ describe('the cache', () => {
 
     expect((await run('second')).exitCode).toBe(0)
     expect(calls()).toBe(6) // zero new calls
-    const second = await readRunRecords(results, 'second')
+    const second = await records('second')
     expect(second.map((r) => r.cache?.trial)).toEqual(Array(6).fill('hit'))
     expect(
       second.every((r) => r.status === 'ok' && r.checks.executes?.status === 'pass' && r.cache?.from === 'first'),
@@ -117,19 +117,36 @@ describe('resume', () => {
       reject: false,
       detached: true,
     })
-    const finished = async () => (await readRunRecords(results, 'killed')).filter((r) => r.status !== 'pending')
-    const deadline = Date.now() + 120_000
-    while ((await finished()).length < 2 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 200))
+    // kill it once two cells finished and a third got its reply and is executing (its call is cached)
+    const progress = () => readRun(results, 'killed')
+    const stage = (dir: string | undefined) =>
+      dir && existsSync(path.join(project, dir, 'trial.json'))
+        ? (JSON.parse(readFileSync(path.join(project, dir, 'trial.json'), 'utf8')) as { stage?: string }).stage
+        : undefined
+    const deadline = Date.now() + 240_000
+    for (;;) {
+      const { records: done, unfinished } = await progress()
+      const running = unfinished.some((r) => ['generated', 'executed'].includes(stage(r.artifacts.dir) ?? ''))
+      if ((done.length >= 2 && running) || Date.now() > deadline) break
+      await new Promise((r) => setTimeout(r, 100))
+    }
     process.kill(-child.pid!, 'SIGKILL')
     await child
-    const done = (await finished()).length
+    const killed = await progress()
+    const done = killed.records.length
     expect(done).toBeGreaterThanOrEqual(2)
     expect(done).toBeLessThan(6)
+    // the trial that was running is not silently missing: it is reported as unfinished
+    expect(killed.unfinished.length).toBeGreaterThanOrEqual(1)
+    expect(killed.unfinished.every((r) => r.stage !== 'finished')).toBe(true)
+    const report = buildReport(killed.records, 'zero_shot', killed.unfinished)
+    expect(report.unfinished).toHaveLength(killed.unfinished.length)
+    expect(formatTerminal(report)).toMatch(/UNFINISHED: \d+ trial\(s\) started but never finished/)
     const cached = readdirSync(path.join(project, 'cache', 'trials')).length
     expect(cached).toBeGreaterThan(0)
 
     expect((await run('resumed')).exitCode).toBe(0)
-    const resumed = await readRunRecords(results, 'resumed')
+    const resumed = await records('resumed')
     expect(resumed).toHaveLength(6)
     expect(resumed.every((r) => r.status === 'ok')).toBe(true)
     expect(resumed.filter((r) => r.cache?.trial === 'hit').length).toBeGreaterThanOrEqual(done)

@@ -9,10 +9,12 @@ import { parseGoal } from '../src/harness/goal/parse.ts'
 import { digestNotebook } from '../src/harness/judge/digest.ts'
 import { judgeNotebook } from '../src/harness/judge/judge.ts'
 import { loadRubric } from '../src/harness/judge/rubric.ts'
-import { chat, ModelMismatchError } from '../src/harness/models/chat.ts'
-import { runTrial } from '../src/harness/trial/run.ts'
-import { TrialRecordSchema } from '../src/harness/trial/record.ts'
-import { ROOT, tempDir } from './helpers.ts'
+import type { ChatMessage } from '../src/harness/models/types.ts'
+import { ModelMismatchError } from '../src/harness/models/types.ts'
+import { TrialRecordSchema } from '../src/harness/results/schema.ts'
+import { ROOT, tempDir, testClient, trial } from './helpers.ts'
+
+const chat = (model: ModelSpec, messages: ChatMessage[]) => testClient().complete(model, { messages })
 
 const shipped = loadModels(path.join(ROOT, 'models.yaml')).find((m) => m.name === 'smollm2-135m') as Extract<
   ModelSpec,
@@ -46,11 +48,10 @@ describe('the embedded model', () => {
     const file = path.join(ROOT, 'benchmarks/abstract/connectome_summary.GOAL.md')
     const parsed = parseGoal(readFileSync(file, 'utf8'), file)
     if (!parsed.ok) throw parsed.error
-    const outcome = await runTrial({
+    const outcome = await trial({
       goal: parsed.goal,
       model: small(160),
       condition: { name: 'zero_shot', skills: 'none' },
-      sample: 0,
       settings,
     })
     const record = TrialRecordSchema.parse(JSON.parse(readFileSync(path.join(outcome.dir, 'trial.json'), 'utf8')))
@@ -97,7 +98,7 @@ describe('the embedded model', () => {
       task: '# Goal: add two numbers\nPrint 1 + 1.',
       digest,
       attempts: 1,
-      cache: 'off',
+      client: testClient(),
     })
     // what a 135M judge thinks is not evidence of anything; that its reply is a valid judgement is
     expect(result.attempts).toBe(1)

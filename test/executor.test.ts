@@ -6,7 +6,7 @@ import { ExecutionSettingsSchema } from '../src/harness/config/settings.ts'
 import { executeNotebook, type ExecuteOptions } from '../src/harness/notebook/execute.ts'
 import type { ExecutionReport } from '../src/harness/notebook/report.ts'
 import { bubblewrapAvailable } from '../src/harness/notebook/sandbox.ts'
-import { assessExecution } from '../src/matchers/toExecute.ts'
+import { assessExecution } from '../src/harness/checks/executes.ts'
 import { notebookJson, printed, ROOT, tempDir } from './helpers.ts'
 
 const dir = tempDir('sd-exec-')
@@ -156,7 +156,8 @@ describe('the sandbox', async () => {
           'import os, json\nprint(json.dumps(dict(os.environ)))',
           `print("home:", os.path.exists(${JSON.stringify(process.env.HOME ?? '/root')} + "/.npmrc"), "project:", os.path.exists(${JSON.stringify(path.join(ROOT, 'package.json'))}))`,
           `try:\n    open("/usr/escaped.txt", "w").write("x")\n    print("WROTE")\nexcept OSError as e:\n    print("blocked", type(e).__name__)`,
-          // the project path may sit under /tmp, which is private scratch in the sandbox: either way the host file must not appear
+          // the project path may sit under /tmp, which is private scratch in the sandbox:
+          // either way the host file must not appear
           `try:\n    open(${JSON.stringify(escape)}, "w").write("x")\nexcept OSError:\n    pass`,
           'open("inside.txt", "w").write("ok")',
         ])

@@ -3,8 +3,8 @@ import { execa } from 'execa'
 import { describe, expect, test } from 'vitest'
 import { baselineFrom, gate, writeBaseline } from '../src/harness/report/gate.ts'
 import { seededRandom } from '../src/harness/report/stats.ts'
-import { appendRecord } from '../src/harness/store/records.ts'
-import type { TrialRecord } from '../src/harness/trial/record.ts'
+import type { TrialRecord } from '../src/harness/results/schema.ts'
+import { appendRecord } from '../src/harness/results/store.ts'
 import { judgeVerdict, ROOT, tempDir } from './helpers.ts'
 
 const dir = tempDir('sd-gate-')

@@ -1,6 +1,7 @@
 import path from 'node:path'
 import { SourceMapConsumer } from 'source-map-js'
 import { describe, expect, test } from 'vitest'
+import { CHECK_KEYS } from '../src/harness/checks/registry.ts'
 import { compileGoal } from '../src/harness/goal/compile.ts'
 import { parseGoal, type GoalError } from '../src/harness/goal/parse.ts'
 import { ROOT } from './helpers.ts'
@@ -46,18 +47,22 @@ describe('GOAL.md frontmatter', () => {
       timeoutSeconds: 300,
       keywords: ['alpha', 'Welch'],
     })
-    expect(goal.checks.psd_peak).toEqual([
-      {
-        band: [8, 12],
-        signal: { monitor: 'TemporalAverage' },
-        variable_index: 0,
-        min_band_fraction: 0,
-        min_std: 1e-6,
-        min_decay_ratio: 0.5,
-      },
+    const byId = Object.fromEntries(goal.checks.map((c) => [c.id, c]))
+    expect(byId['psd_peak[0]']?.params).toEqual({
+      band: [8, 12],
+      signal: { monitor: 'TemporalAverage' },
+      variable_index: 0,
+      min_band_fraction: 0,
+      min_std: 1e-6,
+      min_decay_ratio: 0.5,
+    })
+    expect(byId.judge_score?.params).toEqual({ correctness: 4 })
+    expect(goal.titleLine).toBe(15)
+    expect(goal.checks.map((c) => [c.id, c.line])).toEqual([
+      ['executes', 8],
+      ['psd_peak[0]', 9],
+      ['judge_score', 12],
     ])
-    expect(goal.checks.judge_score).toEqual({ correctness: 4 })
-    expect(goal.lines).toMatchObject({ title: 15, executes: 8, psd_peak: [9], judge_score: 12 })
     expect(goal.sections.Task).toBe('Simulate and find the alpha peak.')
   })
 
@@ -80,7 +85,7 @@ describe('GOAL.md frontmatter', () => {
     const error = parseError(frontmatterGoal.replace('  judge_score:\n    correctness: 4\n', '  psd_peek: 3\n'))
     expect(error.field).toBe('checks.psd_peek')
     expect(error.line).toBe(12)
-    expect(error.fix).toContain('executes, psd_peak, signal, judge_score')
+    expect(error.fix).toContain(CHECK_KEYS.join(', ')) // every registered kind, finite included
   })
 
   test('a tier outside the enum lists the allowed values', () => {
@@ -133,12 +138,15 @@ A table of the five strongest links.
       id: 'abstract/connectome_summary',
       tier: 'abstract',
       title: 'Summarise the connectome',
-      checks: { executes: true, judge_score: 3 },
       timeoutSeconds: 600,
     })
+    expect(result.goal.checks.map((c) => [c.kind, c.params])).toEqual([
+      ['executes', {}],
+      ['judge_score', 3],
+    ])
     expect(result.goal.sections['Scientific Question']).toBe('Which regions are most connected?')
     expect(result.goal.sections['Expected Output']).toBe('A table of the five strongest links.')
-    expect(result.goal.lines.title).toBe(1)
+    expect(result.goal.titleLine).toBe(1)
   })
 
   test('the Task / Required Methods layout is read as well', () => {
@@ -163,8 +171,17 @@ describe('compiling a GOAL.md into a test module', () => {
   test('one describe per condition, one test per check', () => {
     expect(compiled.error).toBeUndefined()
     expect(compiled.code).toContain(`describe.for(runConditions())('%s', (condition) => {`)
-    const tests = [...compiled.code.matchAll(/^\s+test\((.+?), async/gm)].map((m) => m[1])
-    expect(tests).toEqual([`'executes'`, `"PSD peak in 8–12 Hz (TemporalAverage)"`, `"judge correctness ≥ 4"`])
+    // every check compiles to the same generic line; what it does lives in the check registry
+    const tests = [
+      ...compiled.code.matchAll(
+        /^\s+test\((.+?), \(context\) => trial\.check\(context, (\d)\), trial\.timeout\(\2\)\)$/gm,
+      ),
+    ]
+    expect(tests.map((m) => m[1])).toEqual([
+      `"executes"`,
+      `"PSD peak in 8–12 Hz (TemporalAverage)"`,
+      `"judge correctness ≥ 4"`,
+    ])
     expect(compiled.code).toContain(`from "skilldelta/runtime"`)
   })
 
@@ -176,9 +193,9 @@ describe('compiling a GOAL.md into a test module', () => {
       expect(generated).toBeGreaterThan(0)
       return consumer.originalPositionFor({ line: generated, column: 0 }).line
     }
-    expect(originalLine(`expect(trial.execution()).toExecute()`)).toBe(8) // executes: true
-    expect(originalLine(`toHavePSDPeakIn(8, 12`)).toBe(9) // psd_peak:
-    expect(originalLine(`toScoreAtLeast(`)).toBe(12) // judge_score:
+    expect(originalLine(`trial.check(context, 0)`)).toBe(8) // executes: true
+    expect(originalLine(`trial.check(context, 1)`)).toBe(9) // psd_peak:
+    expect(originalLine(`trial.check(context, 2)`)).toBe(12) // judge_score:
     expect(originalLine(`describe.for(`)).toBe(15) // # Goal: heading
     expect(consumer.sourceContentFor(file('tutorial/alpha.GOAL.md'))).toBe(source)
   })

@@ -3,9 +3,16 @@ import os from 'node:os'
 import path from 'node:path'
 import { execa } from 'execa'
 import { afterAll } from 'vitest'
+import { deriveLimits } from '../src/harness/config/limits.ts'
+import type { ModelSpec } from '../src/harness/config/models.ts'
 import { harnessPython, PACKAGE_ROOT, PYTHON_PACKAGE_DIR } from '../src/harness/config/paths.ts'
-import { JUDGE_DIMENSIONS } from '../src/harness/goal/schema.ts'
-import type { TrialRecord } from '../src/harness/trial/record.ts'
+import type { Condition, RunSettings } from '../src/harness/config/settings.ts'
+import type { Goal } from '../src/harness/goal/schema.ts'
+import { ModelClient } from '../src/harness/models/client.ts'
+import { strategyOf } from '../src/harness/models/providers/index.ts'
+import { runTrial } from '../src/harness/trial/run.ts'
+import { JUDGE_DIMENSIONS } from '../src/harness/judge/subject.ts'
+import type { TrialRecord } from '../src/harness/results/schema.ts'
 
 export const ROOT = PACKAGE_ROOT
 
@@ -78,10 +85,8 @@ export function scratchProject(name: string, options: string, files: Record<stri
   rmSync(dir, { recursive: true, force: true })
   const all: Record<string, string> = {
     'vitest.config.ts': [
-      `import { defineConfig } from 'vitest/config'`,
-      `import { modelProjects, skilldelta } from ${JSON.stringify(path.join(ROOT, 'src/plugin.ts'))}`,
-      `const options = ${options}`,
-      `export default defineConfig({ plugins: [skilldelta(options)], test: { projects: modelProjects(options), maxWorkers: 1 } })`,
+      `import { defineSkilldeltaConfig } from ${JSON.stringify(path.join(ROOT, 'src/index.ts'))}`,
+      `export default defineSkilldeltaConfig({ ...${options}, vitest: { test: { maxWorkers: 1 } } })`,
     ].join('\n'),
     ...files,
   }
@@ -110,4 +115,38 @@ export function judgeVerdict(scores: number[], judge = 'j'): NonNullable<TrialRe
     latencyMs: 1,
     cache: 'miss',
   }
+}
+
+/** A model client for tests: no broker, the given fixture server, the settings' cache (default: off). */
+export function testClient(
+  fixtureUrl?: string,
+  cache: RunSettings['cache'] = { mode: 'off', dir: tempDir('sd-cache-') },
+) {
+  return new ModelClient({ cache, ...(fixtureUrl ? { fixtureUrl } : {}) })
+}
+
+/** Run one trial as a worker would (limits derived from the goal and model), and read back its record. */
+export async function trial(input: {
+  goal: Goal
+  model: ModelSpec
+  condition: Condition
+  sample?: number
+  settings: RunSettings
+  fixtureUrl?: string
+  cache?: RunSettings['cache']
+}) {
+  const { goal, model } = input
+  // tests resolve settings from an empty environment: keep them out of the user's cache unless they opt in
+  const settings = { ...input.settings, cache: input.cache ?? { mode: 'off' as const, dir: tempDir('sd-cache-') } }
+  const limits = deriveLimits({ goal, model, strategy: strategyOf(model), execution: settings.execution })
+  const outcome = await runTrial({
+    goal,
+    model,
+    condition: input.condition,
+    sample: input.sample ?? 0,
+    settings,
+    limits,
+    client: testClient(input.fixtureUrl, settings.cache),
+  })
+  return { ...outcome, dir: outcome.state.dir, record: outcome.state.value }
 }

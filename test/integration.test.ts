@@ -2,7 +2,7 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync
 import path from 'node:path'
 import { execa } from 'execa'
 import { afterAll, describe, expect, test } from 'vitest'
-import { TrialRecordSchema, type TrialRecord } from '../src/harness/trial/record.ts'
+import { TrialRecordSchema, type TrialRecord } from '../src/harness/results/schema.ts'
 import { ROOT, scratchProject } from './helpers.ts'
 
 const VITEST = path.join(ROOT, 'node_modules/vitest/vitest.mjs')
@@ -216,7 +216,8 @@ describe('browsing a failing cell', () => {
         'executed.html',
       )
 
-      // Allure: one result per test, with the matrix coordinates as parameters and the same files (each attachment is a step)
+      // Allure: one result per test, with the matrix coordinates as parameters and the same files
+      // (each attachment is a step)
       const results = readdirSync(allureDir)
         .filter((f) => f.endsWith('-result.json'))
         .map(

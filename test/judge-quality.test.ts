@@ -1,10 +1,10 @@
 import path from 'node:path'
 import { execa } from 'execa'
 import { describe, expect, test } from 'vitest'
-import { JUDGE_DIMENSIONS } from '../src/harness/goal/schema.ts'
+import { JUDGE_DIMENSIONS } from '../src/harness/judge/subject.ts'
 import { agreement, calibration, quadraticKappa } from '../src/harness/report/judge-quality.ts'
-import { appendRecord } from '../src/harness/store/records.ts'
-import type { TrialRecord } from '../src/harness/trial/record.ts'
+import { appendRecord } from '../src/harness/results/store.ts'
+import type { TrialRecord } from '../src/harness/results/schema.ts'
 import { judgeVerdict, ROOT, tempDir } from './helpers.ts'
 
 function judged(

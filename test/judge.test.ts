@@ -3,20 +3,21 @@ import path from 'node:path'
 import { afterAll, beforeAll, describe, expect, test } from 'vitest'
 import { loadModelsFile, type ModelSpec } from '../src/harness/config/models.ts'
 import { resolveSettings } from '../src/harness/config/settings.ts'
-import { JUDGE_DIMENSIONS, type Goal } from '../src/harness/goal/schema.ts'
 import { digestNotebook, headTail, neutralize, REMOVED_MARKER } from '../src/harness/judge/digest.ts'
-import { isSameModel, judgeTrial, resolveJudge } from '../src/harness/judge/index.ts'
+import { judgeTrial, resolveJudge } from '../src/harness/judge/index.ts'
 import { JudgeError, judgeNotebook, parseJudgement, type JudgeCall } from '../src/harness/judge/judge.ts'
 import { loadRubric, RubricError } from '../src/harness/judge/rubric.ts'
+import { JUDGE_DIMENSIONS } from '../src/harness/judge/subject.ts'
 import {
   loadFixtureScript,
   startFixtureServer,
   type FixtureReply,
   type FixtureServer,
 } from '../src/harness/models/fixture-server.ts'
+import { isSameModel } from '../src/harness/models/providers/index.ts'
+import { TrialState } from '../src/harness/trial/record.ts'
 import type { CellReport, ExecutionReport } from '../src/harness/notebook/report.ts'
-import type { TrialOutcome } from '../src/harness/trial/run.ts'
-import { ROOT, tempDir } from './helpers.ts'
+import { ROOT, tempDir, testClient } from './helpers.ts'
 
 const RUBRIC = path.join(ROOT, 'benchmarks/judge/rubric.md')
 const FACTS = path.join(ROOT, 'benchmarks/judge/domain-facts.md')
@@ -249,7 +250,11 @@ describe('the judge against a scripted model (real HTTP on loopback)', () => {
   const cache = tempDir('sd-judge-cache-')
   let cacheUses = 0
 
-  const call = (model: string, cells: Cell[] = GOOD, extra: Partial<JudgeCall> = {}): JudgeCall => {
+  const call = (
+    model: string,
+    cells: Cell[] = GOOD,
+    { cacheDir, ...extra }: Partial<JudgeCall> & { cacheDir?: string } = {},
+  ): JudgeCall => {
     const { json, reports } = executed(cells)
     return {
       judge: judgeModel(model, model === 'j/ollama' ? 'ollama' : 'openai'),
@@ -257,8 +262,7 @@ describe('the judge against a scripted model (real HTTP on loopback)', () => {
       task: '# Goal: Power spectrum\nSimulate and report the dominant frequency.',
       digest: digestNotebook(json, reports, { maxChars: 20_000 }),
       attempts: 3,
-      cache: 'off',
-      fixtureUrl: server.url,
+      client: testClient(server.url, cacheDir ? { mode: 'on', dir: cacheDir } : undefined),
       ...extra,
     }
   }
@@ -318,18 +322,14 @@ describe('the judge against a scripted model (real HTTP on loopback)', () => {
   })
 
   test('a cached judgement is reused only under the same judge model and rubric', async () => {
-    process.env.SKILLDELTA_CACHE_DIR = path.join(cache, String(cacheUses++))
-    try {
-      const first = await judgeNotebook(call('j/valid', GOOD, { cache: 'on' }))
-      const again = await judgeNotebook(call('j/valid', GOOD, { cache: 'on' }))
-      expect([first.cache, again.cache]).toEqual(['miss', 'hit'])
-      expect(again.scores).toEqual(first.scores)
-      const editedRubric = { ...rubric, rubric: { ...rubric.rubric, body: `${rubric.rubric.body}\n- Be strict.` } }
-      expect((await judgeNotebook(call('j/valid', GOOD, { cache: 'on', rubric: editedRubric }))).cache).toBe('miss')
-      expect((await judgeNotebook(call('j/ollama', GOOD, { cache: 'on' }))).cache).toBe('miss')
-    } finally {
-      delete process.env.SKILLDELTA_CACHE_DIR
-    }
+    const cacheDir = path.join(cache, String(cacheUses++))
+    const first = await judgeNotebook(call('j/valid', GOOD, { cacheDir }))
+    const again = await judgeNotebook(call('j/valid', GOOD, { cacheDir }))
+    expect([first.cache, again.cache]).toEqual(['miss', 'hit'])
+    expect(again.scores).toEqual(first.scores)
+    const editedRubric = { ...rubric, rubric: { ...rubric.rubric, body: `${rubric.rubric.body}\n- Be strict.` } }
+    expect((await judgeNotebook(call('j/valid', GOOD, { cacheDir, rubric: editedRubric }))).cache).toBe('miss')
+    expect((await judgeNotebook(call('j/ollama', GOOD, { cacheDir }))).cache).toBe('miss')
   })
 
   describe('injection canary: instructions in the notebook do not raise its score', () => {
@@ -422,28 +422,28 @@ describe('the judge against a scripted model (real HTTP on loopback)', () => {
       artifacts: { dir },
       startedAt: new Date().toISOString(),
     }
-    const outcome = {
-      dir,
-      record,
+    const judged = await judgeTrial({
+      task: '# Goal: Power spectrum\nReport the dominant frequency.',
+      status: record.status,
       execution: { executedNotebook: notebook, notebook, cells: reports } as unknown as ExecutionReport,
-      save: async () => {},
-    } satisfies TrialOutcome
-    const goal = { body: '# Goal: Power spectrum\nReport the dominant frequency.', hash: 'g1' } as Goal
-    const subject = await judgeTrial({
-      goal,
-      outcome,
+      dir,
       setup: { model: judgeModel('j/valid'), allowSameAsGenerator: false },
-      settings,
-      fixtureUrl: server.url,
+      settings: settings.judge,
+      client: testClient(server.url),
     })
+    const subject = judged.subject
     expect(subject).toMatchObject({ judged: true, mean: 4 })
     const wire = JSON.stringify(requestsFor('j/valid').at(-1)!.messages)
     for (const secret of ['secret-generator-xyz', 'secret-weights', 'with_skills_condition_abc', 'tvb-psd-skill-qrs'])
       expect(wire).not.toContain(secret)
-    expect(record).toMatchObject({
+    // the verdict is returned, for the trial to record; nothing about the generator went into it
+    expect(judged.record).toMatchObject({
       status: 'ok',
-      judge: { status: 'ok', mean: 4, rubric: { version: '1', factsVersion: '1' }, model: { name: 'judge-j-valid' } },
+      mean: 4,
+      rubric: { version: '1', factsVersion: '1' },
+      model: { name: 'judge-j-valid' },
     })
+    expect(judged.artifacts).toEqual({ judgeDigest: 'judge-digest.md', judgement: 'judgement.json' })
     expect(JSON.parse(readFileSync(path.join(dir, 'judgement.json'), 'utf8'))).toMatchObject({
       scores: { correctness: 4 },
     })
@@ -469,25 +469,28 @@ describe('the judge against a scripted model (real HTTP on loopback)', () => {
       artifacts: { dir },
       startedAt: new Date().toISOString(),
     }
-    const outcome: TrialOutcome = {
-      dir,
-      record,
+    const judged = await judgeTrial({
+      task: 'task',
+      status: record.status,
       execution: { executedNotebook: notebook, notebook, cells: reports } as unknown as ExecutionReport,
-      save: async () => {},
-    }
-    const subject = await judgeTrial({
-      goal: { body: 'task', hash: 'g1' } as Goal,
-      outcome,
+      dir,
       setup: { model: judgeModel('j/always-invalid'), allowSameAsGenerator: false },
-      settings,
-      fixtureUrl: server.url,
+      settings: settings.judge,
+      client: testClient(server.url),
     })
-    expect(subject).toMatchObject({ judged: false, reason: expect.stringMatching(/^judge_error \(invalid\)/) })
-    expect(outcome.record).toMatchObject({
-      status: 'judge_error',
-      judge: { status: 'error', attempts: 2, error: { kind: 'invalid' } },
-    })
-    expect(outcome.record.judge?.scores).toBeUndefined()
+    expect(judged.subject).toMatchObject({ judged: false, reason: expect.stringMatching(/^judge_error \(invalid\)/) })
+    expect(judged.record).toMatchObject({ status: 'error', attempts: 2, error: { kind: 'invalid' } })
+    expect(judged.record?.scores).toBeUndefined()
+    // the trial records it: a clean notebook whose judging failed becomes judge_error
+    const state = await TrialState.plan(
+      { runId: 'err', goal: record.goal, model: record.model, condition: record.condition, sample: 0 },
+      path.join(dir, 'trial'),
+      path.join(dir, 'results'),
+      dir,
+    )
+    await state.concluded('ok')
+    await state.judged(judged.record!, judged.artifacts)
+    expect(state.value).toMatchObject({ status: 'judge_error', stage: 'judged', judge: { status: 'error' } })
   })
 })
 
@@ -511,13 +514,15 @@ describe('choosing the judge', () => {
   const file = loadModelsFile(path.join(ROOT, 'models.yaml'))
 
   test('models.yaml names kimi-k2.6; SKILLDELTA_JUDGE overrides it, "none" turns it off, an unknown name is an error', () => {
-    expect(resolveJudge(file, {})?.model.name).toBe('kimi-k2.6')
-    expect(resolveJudge(file, { SKILLDELTA_JUDGE: 'fixture-judge' })?.model).toMatchObject({
+    expect(resolveJudge(file)?.model.name).toBe('kimi-k2.6')
+    expect(
+      resolveJudge(file, resolveSettings({}, ROOT, { SKILLDELTA_JUDGE: 'fixture-judge' }).judgeOverride)?.model,
+    ).toMatchObject({
       provider: 'fixture',
       model: 'skilldelta/judge',
     })
-    expect(resolveJudge(file, { SKILLDELTA_JUDGE: 'none' })).toBeUndefined()
-    expect(() => resolveJudge(file, { SKILLDELTA_JUDGE: 'gpt-9' })).toThrow(
+    expect(resolveJudge(file, resolveSettings({}, ROOT, { SKILLDELTA_JUDGE: 'none' }).judgeOverride)).toBeUndefined()
+    expect(() => resolveJudge(file, resolveSettings({}, ROOT, { SKILLDELTA_JUDGE: 'gpt-9' }).judgeOverride)).toThrow(
       /SKILLDELTA_JUDGE="gpt-9": no model of that name .*fixture-judge/,
     )
   })

@@ -5,9 +5,8 @@ import type { ModelSpec } from '../src/harness/config/models.ts'
 import { resolveSettings } from '../src/harness/config/settings.ts'
 import { parseGoal } from '../src/harness/goal/parse.ts'
 import { loadFixtureScript, startFixtureServer, type FixtureServer } from '../src/harness/models/fixture-server.ts'
-import { NotebookDraft, toolSpecs, DRIVER_TOOLS } from '../src/harness/trial/notebook-tools.ts'
-import { runTrial } from '../src/harness/trial/run.ts'
-import { ROOT, tempDir } from './helpers.ts'
+import { NotebookDraft, toolSpecs, DRIVER_TOOLS } from '../src/harness/trial/strategies/notebook-tools.ts'
+import { ROOT, tempDir, trial } from './helpers.ts'
 
 const dir = tempDir('sd-loop-')
 const servers: FixtureServer[] = []
@@ -43,11 +42,10 @@ async function episode(name: string, rules: string[], protocol: 'openai' | 'olla
   const parsed = parseGoal(source, file)
   if (!parsed.ok) throw parsed.error
   const settings = { ...resolveSettings({}, ROOT, {}), runId: `loop-${name}`, resultsDir: path.join(dir, 'results') }
-  const outcome = await runTrial({
+  const outcome = await trial({
     goal: parsed.goal,
     model,
     condition: { name: 'zero_shot', skills: 'none' },
-    sample: 0,
     settings,
     fixtureUrl: server.url,
   })
@@ -223,11 +221,10 @@ describe('on-demand skills and per-turn syntax checks', () => {
     )
     if (!parsed.ok) throw parsed.error
     const settings = { ...resolveSettings({}, ROOT, {}), runId: 'loop-ondemand', resultsDir: path.join(dir, 'results') }
-    const outcome = await runTrial({
+    const outcome = await trial({
       goal: parsed.goal,
       model,
       condition: { name: 'skills_on_demand', skills: 'select', delivery: 'on-demand' },
-      sample: 0,
       settings,
       fixtureUrl: server.url,
     })

@@ -1,7 +1,10 @@
 import path from 'node:path'
 import { describe, expect, test } from 'vitest'
 import { measurePsd, type PsdMeasurement } from '../src/harness/analysis/psd.ts'
-import { psdFailures } from '../src/matchers/toHavePSDPeakIn.ts'
+import { psdFailures, PsdPeakCheckSchema, type PsdPeakCheck } from '../src/harness/checks/psd-peak.ts'
+
+const failures = (m: PsdMeasurement, lo: number, hi: number, options: Partial<PsdPeakCheck> = {}) =>
+  psdFailures(m, PsdPeakCheckSchema.parse({ ...options, band: [lo, hi] }))
 import { tempDir, writeSignal } from './helpers.ts'
 
 const dir = tempDir('sd-psd-')
@@ -35,19 +38,19 @@ describe('Welch PSD on synthetic signals with known peaks', () => {
     expect(m.regions).toBe(REGIONS)
     expect(m.regionsPeakingInBand).toBe(1)
     expect(m.bandPowerFraction).toBeGreaterThan(0.5)
-    expect(psdFailures(m, 8, 12)).toEqual([])
+    expect(failures(m, 8, 12)).toEqual([])
   })
 
   test('band-edge trap: 12.6 Hz is NOT in 8–12 Hz (a 256-sample Welch would put it in the 11.7 Hz bin)', async () => {
     const m = await measure('edge', sines(12.6))
     expect(m.peakHz).toBeCloseTo(12.5, 5)
-    expect(psdFailures(m, 8, 12)).toEqual([expect.stringContaining('outside 8–12 Hz')])
+    expect(failures(m, 8, 12)).toEqual([expect.stringContaining('outside 8–12 Hz')])
   })
 
   test('a peak exactly on the band edge counts as inside (inclusive band)', async () => {
     const m = await measure('on-edge', sines(8))
     expect(m.peakHz).toBeCloseTo(8, 5)
-    expect(psdFailures(m, 8, 12)).toEqual([])
+    expect(failures(m, 8, 12)).toEqual([])
   })
 
   test('wrong-axis trap: with more samples than regions the spectrum is taken along time (axis 0)', async () => {
@@ -95,13 +98,13 @@ describe('Welch PSD on synthetic signals with known peaks', () => {
       data: `1e-9*np.sin(2*np.pi*10*time[:, None]/1000) + np.zeros((1, ${REGIONS}))`,
     })
     expect(flat.peakHz).toBeCloseTo(10, 5)
-    expect(psdFailures(flat, 8, 12)).toEqual([expect.stringContaining('flat')])
+    expect(failures(flat, 8, 12)).toEqual([expect.stringContaining('flat')])
     const decaying = await measure('decay', {
       time: 'np.arange(0, 6000, 1.0)',
       data: `np.exp(-time[:, None]/600) * np.sin(2*np.pi*10*time[:, None]/1000) + np.zeros((1, ${REGIONS}))`,
     })
     expect(decaying.peakHz).toBeCloseTo(10, 5)
-    expect(psdFailures(decaying, 8, 12)).toEqual([expect.stringContaining('decays')])
+    expect(failures(decaying, 8, 12)).toEqual([expect.stringContaining('decays')])
   })
 
   test('non-finite values (a diverged simulation) are a problem, not a spectrum', async () => {
@@ -119,7 +122,7 @@ describe('Welch PSD on synthetic signals with known peaks', () => {
     const m = await measure('broad', sines(10, 6, 1000, 3.0))
     expect(m.peakHz).toBeCloseTo(10, 5)
     expect(m.bandPowerFraction).toBeLessThan(0.9)
-    expect(psdFailures(m, 8, 12, { min_band_fraction: 0.9 })).toEqual([
+    expect(failures(m, 8, 12, { min_band_fraction: 0.9 })).toEqual([
       expect.stringContaining('of the power lies in 8–12 Hz'),
     ])
   })

@@ -9,7 +9,8 @@ import { compileGoal } from '../src/harness/goal/compile.ts'
 import { executeNotebook } from '../src/harness/notebook/execute.ts'
 import { harvest, HarvestError } from '../src/harness/notebook/harvest.ts'
 import { renderNotebookHtml } from '../src/harness/notebook/render.ts'
-import { bubblewrapAvailable, effectiveMode } from '../src/harness/notebook/sandbox.ts'
+import { resolveSettings } from '../src/harness/config/settings.ts'
+import { bubblewrapAvailable } from '../src/harness/notebook/sandbox.ts'
 import { notebookJson, printed, ROOT, tempDir, writeSignal } from './helpers.ts'
 
 const dir = tempDir('sd-sec-')
@@ -168,9 +169,12 @@ describe('the PSD analysis never crashes a matcher', () => {
 
 describe('sandbox policy', () => {
   test('in CI, "auto" means isolation is required', () => {
-    expect(effectiveMode('auto', { CI: 'true' })).toBe('bwrap')
-    expect(effectiveMode('auto', {})).toBe('auto')
-    expect(effectiveMode('none', { CI: 'true' })).toBe('none')
+    const sandbox = (mode: 'auto' | 'none', env: NodeJS.ProcessEnv) =>
+      resolveSettings({ execution: { sandbox: mode } }, ROOT, env).execution.sandbox
+    expect(sandbox('auto', { CI: 'true' })).toBe('bwrap')
+    expect(sandbox('auto', {})).toBe('auto')
+    expect(sandbox('auto', { CI: 'false' })).toBe('auto')
+    expect(sandbox('none', { CI: 'true' })).toBe('none')
   })
 
   test('without isolation outside CI, execution still runs and says so', async () => {

@@ -13,8 +13,9 @@ export default defineConfig({
     // scratch projects and compiled goals the integration tests write
     exclude: ['test/.tmp/**', '**/node_modules/**'],
     setupFiles: ['src/matchers/index.ts'],
-    testTimeout: 120_000,
-    hookTimeout: 600_000,
+    // hang guards, not speed limits: integration tests run real kernels and must pass on a loaded machine
+    testTimeout: 900_000,
+    hookTimeout: 900_000,
     // Executions are CPU-heavy (TVB, kernels); two workers on two cores keeps timings honest.
     maxWorkers: 2,
     // tests never read or fill the user's cache

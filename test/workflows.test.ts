@@ -45,5 +45,11 @@ describe('GitHub Actions workflows', () => {
     for (const job of Object.values(gate.jobs))
       for (const step of job.steps) expect(step.run ?? '').not.toMatch(/\$\{\{\s*github\.event/)
     expect(JSON.stringify(gate.jobs.report)).toContain('skilldelta gate --run')
+    // shards are merged by skilldelta (latest record per trial), not concatenated by the shell
+    const merging = gate.jobs.report?.steps.map((s) => s.run ?? '').join('\n') ?? ''
+    expect(merging).toMatch(
+      /npx skilldelta merge --run "\$SKILLDELTA_RUN_ID" shard-\*\/\n\s*npx vitest --merge-reports/,
+    )
+    expect(merging).not.toMatch(/\bcat .*records/)
   })
 })

@@ -13,7 +13,6 @@ This module measures; the matcher decides pass or fail from the numbers.
 
 from __future__ import annotations
 
-import json
 import sys
 from typing import Any
 
@@ -160,16 +159,7 @@ def draw(result: dict[str, Any], band: tuple[float, float], path: str, title: st
     plt.close(figure)
 
 
-def main(argv: list[str]) -> int:
-    request = json.loads(argv[1])
-    try:
-        print(json.dumps({"ok": True, "result": analyse(request)}))
-    except SignalProblem as problem:
-        print(json.dumps({"ok": False, "problem": str(problem)}))
-    except Exception as error:  # noqa: BLE001 - odd data is a failed check, never a crashed matcher
-        print(json.dumps({"ok": False, "problem": f"the analysis failed: {type(error).__name__}: {error}"}))
-    return 0
-
-
 if __name__ == "__main__":
-    sys.exit(main(sys.argv))
+    from skilldelta_py.analysis_main import run
+
+    sys.exit(run(analyse, sys.argv))

@@ -1,14 +1,40 @@
 import { expect } from 'vitest'
 import type { SignalSubject } from '../harness/analysis/select.ts'
-import type { JudgeScoreCheck, SignalCheck } from '../harness/goal/schema.ts'
+import type { JudgeScoreCheck } from '../harness/checks/judge-score.ts'
+import type { SignalCheck } from '../harness/checks/signal-shape.ts'
+import type { Verdict } from '../harness/checks/types.ts'
 import { toExecute, type ExecutionSubject } from './toExecute.ts'
 import { toHavePSDPeakIn, type PsdPeakOptions } from './toHavePSDPeakIn.ts'
 import { toMatchSignal } from './toMatchSignal.ts'
-import { toScoreAtLeast, type JudgeSubject, type ScoreOptions } from './toScoreAtLeast.ts'
+import { toScoreAtLeast, type JudgeDimension, type JudgeSubject, type ScoreOptions } from './toScoreAtLeast.ts'
+import { matcherResult } from './verdict.ts'
 
-export type { ExecutionSubject, JudgeSubject, PsdPeakOptions, ScoreOptions, SignalSubject }
+/**
+ * The skilldelta matchers. Each is a thin wrapper over a check kind's assessment in the registry
+ * (src/harness/checks/): a hand-written test and a compiled GOAL.md reach the same verdict.
+ */
+export type {
+  ExecutionSubject,
+  JudgeDimension,
+  JudgeScoreCheck,
+  JudgeSubject,
+  PsdPeakOptions,
+  ScoreOptions,
+  SignalCheck,
+  SignalSubject,
+  Verdict,
+}
 
-expect.extend({ toExecute, toHavePSDPeakIn, toMatchSignal, toScoreAtLeast })
+expect.extend({
+  toExecute,
+  toHavePSDPeakIn,
+  toMatchSignal,
+  toScoreAtLeast,
+  /** Compiled GOAL.md checks assert the registry's verdict with this. */
+  toPassCheck(received: Verdict) {
+    return matcherResult(this, received)
+  },
+})
 
 declare module 'vitest' {
   // eslint-disable-next-line @typescript-eslint/no-unused-vars -- T must match Vitest's declaration
@@ -21,9 +47,7 @@ declare module 'vitest' {
     toMatchSignal(check?: Partial<SignalCheck>): void
     /** The judge's verdict meets a minimum mean score, one dimension's minimum, or per-dimension minima. */
     toScoreAtLeast(minimum: JudgeScoreCheck, options?: ScoreOptions): void
-  }
-  interface TaskMeta {
-    /** Numbers behind the last skilldelta matcher's verdict in this test. */
-    skilldeltaMeasured?: Record<string, unknown>
+    /** A check verdict (from the registry) passed. */
+    toPassCheck(): void
   }
 }

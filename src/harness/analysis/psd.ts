@@ -1,8 +1,7 @@
-import { execa } from 'execa'
 import { z } from 'zod'
-import { harnessPython, PYTHON_PACKAGE_DIR } from '../config/paths.ts'
+import { runAnalysis, type AnalysisResponse } from './python.ts'
 
-export const PsdRequestSchema = z
+const PsdRequestSchema = z
   .object({
     signal: z.string().min(1).describe('.npz with `time` (ms) and time-first `data`'),
     band: z.tuple([z.number().positive(), z.number().positive()]),
@@ -16,9 +15,9 @@ export const PsdRequestSchema = z
     title: z.string().optional(),
   })
   .strict()
-export type PsdRequest = z.input<typeof PsdRequestSchema>
+type PsdRequest = z.input<typeof PsdRequestSchema>
 
-export const PsdMeasurementSchema = z.object({
+const PsdMeasurementSchema = z.object({
   fsHz: z.number(),
   dtMs: z.number(),
   durationMs: z.number(),
@@ -39,33 +38,9 @@ export const PsdMeasurementSchema = z.object({
 })
 export type PsdMeasurement = z.infer<typeof PsdMeasurementSchema>
 
-const PsdResponseSchema = z.discriminatedUnion('ok', [
-  z.object({ ok: z.literal(true), result: PsdMeasurementSchema }),
-  z.object({ ok: z.literal(false), problem: z.string() }),
-])
-export type PsdResponse = z.infer<typeof PsdResponseSchema>
+type PsdResponse = AnalysisResponse<PsdMeasurement>
 
 /** Welch PSD of a probed signal, computed by scipy in a clean process (see python/skilldelta_py/psd.py). */
-export async function measurePsd(input: PsdRequest, python = harnessPython()): Promise<PsdResponse> {
-  const request = PsdRequestSchema.parse(input)
-  const result = await execa(python, ['-m', 'skilldelta_py.psd', JSON.stringify(request)], {
-    extendEnv: false,
-    env: {
-      PYTHONPATH: PYTHON_PACKAGE_DIR,
-      MPLBACKEND: 'Agg',
-      OMP_NUM_THREADS: '1',
-      OPENBLAS_NUM_THREADS: '1',
-      HOME: '/tmp',
-    },
-    timeout: 120_000,
-    reject: false,
-  })
-  try {
-    return PsdResponseSchema.parse(JSON.parse(result.stdout))
-  } catch {
-    const why = result.timedOut
-      ? 'timed out'
-      : `exited ${result.exitCode ?? result.signal}: ${result.stderr.trim().split('\n').at(-1) ?? ''}`
-    return { ok: false, problem: `the PSD analysis ${why}` }
-  }
+export function measurePsd(input: PsdRequest, python?: string): Promise<PsdResponse> {
+  return runAnalysis('psd', PsdRequestSchema.parse(input), PsdMeasurementSchema, python)
 }

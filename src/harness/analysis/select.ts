@@ -1,12 +1,27 @@
-import type { SignalSelector } from '../goal/schema.ts'
+import { z } from 'zod'
 import type { ExecutionReport, ProbedSignal } from '../notebook/report.ts'
+
+/** Where a check finds its signal among the series the probe saved. */
+export const SignalSelectorSchema = z.union([
+  z.literal('auto'),
+  z
+    .object({
+      source: z.string().min(1).optional().describe('variable name in the notebook, e.g. "stochastic" or "result[0]"'),
+      monitor: z.string().min(1).optional().describe('TVB monitor class, e.g. "TemporalAverage" or "Bold"'),
+    })
+    .strict()
+    .refine((s) => s.source !== undefined || s.monitor !== undefined, {
+      message: 'give `source` (a variable name) or `monitor` (a monitor class), or use "auto"',
+    }),
+])
+export type SignalSelector = z.infer<typeof SignalSelectorSchema>
 
 /** What a signal check receives: the chosen series, or why there is none. */
 export type SignalSubject =
   | { found: true; signal: ProbedSignal & { file: string }; outDir: string; label: string }
   | { found: false; reason: string; available: ProbedSignal[] }
 
-export function describeSelector(selector: SignalSelector): string {
+function describeSelector(selector: SignalSelector): string {
   if (selector === 'auto') return 'the main simulated signal'
   return [selector.source ? `variable "${selector.source}"` : '', selector.monitor ? `monitor ${selector.monitor}` : '']
     .filter(Boolean)
@@ -54,7 +69,8 @@ export function selectSignal(
     const reason =
       probe.signals.length === 0
         ? 'the notebook left no simulated time series in its namespace (expected e.g. `(time, data), = sim.run()`)'
-        : `no probed signal matches ${describeSelector(selector)}${skipped.length ? `; skipped: ${skipped.join(', ')}` : ''}`
+        : `no probed signal matches ${describeSelector(selector)}` +
+          (skipped.length ? `; skipped: ${skipped.join(', ')}` : '')
     return { found: false, reason, available: probe.signals }
   }
   return {

@@ -56,7 +56,7 @@ const common = {
   structured_output: z.enum(['json_schema', 'json_object', 'none']).optional(),
 }
 
-export const ModelSpecSchema = z.discriminatedUnion('provider', [
+const ModelSpecSchema = z.discriminatedUnion('provider', [
   z
     .object({
       ...common,
@@ -97,16 +97,16 @@ export const ModelSpecSchema = z.discriminatedUnion('provider', [
 export type ModelSpec = z.infer<typeof ModelSpecSchema>
 
 /** Which model grades notebooks. It is named here, apart from the models under test. */
-export const JudgeConfigSchema = z
+const JudgeConfigSchema = z
   .object({
     model: z.string().min(1).describe('the name of an entry under models:'),
     /** A model grading its own notebooks is biased towards them: refused unless allowed here. */
     allow_same_as_generator: z.boolean().default(false),
   })
   .strict()
-export type JudgeConfig = z.infer<typeof JudgeConfigSchema>
+type JudgeConfig = z.infer<typeof JudgeConfigSchema>
 
-export const ModelsFileSchema = z
+const ModelsFileSchema = z
   .object({
     models: z.array(ModelSpecSchema).min(1),
     judge: JudgeConfigSchema.optional(),
@@ -178,13 +178,6 @@ export function loadModelsFile(file: string): ModelsFile {
     judges: parsed.data.judges.map(resolveFiles),
     ...(parsed.data.judge ? { judge: parsed.data.judge } : {}),
   }
-}
-
-export function strategyOf(model: ModelSpec): 'driver-navigator' | 'single-shot' {
-  return (
-    model.strategy ??
-    (model.provider === 'embedded' || model.provider === 'fixture' ? 'single-shot' : 'driver-navigator')
-  )
 }
 
 export const structuredOutputOf = (model: ModelSpec): 'json_schema' | 'json_object' | 'none' =>

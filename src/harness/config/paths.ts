@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
+import { readEnv } from './env.ts'
 
 /** The skilldelta package itself (where python/ and src/ live), whatever project uses it. */
 export const PACKAGE_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..')
@@ -9,7 +10,7 @@ export const RUNTIME_MODULE = path.join(PACKAGE_ROOT, 'src/harness/runtime/index
 
 /** The harness's Python: SKILLDELTA_PYTHON, else the project venv that `npm run setup` creates. */
 export function harnessPython(projectRoot: string = PACKAGE_ROOT): string {
-  const fromEnv = process.env.SKILLDELTA_PYTHON
+  const fromEnv = readEnv().SKILLDELTA_PYTHON
   if (fromEnv) return fromEnv
   const venvPython = path.join(projectRoot, '.venv', 'bin', 'python')
   if (existsSync(venvPython)) return venvPython

@@ -1,11 +1,14 @@
 import { existsSync } from 'node:fs'
 import path from 'node:path'
-import { PACKAGE_ROOT } from './paths.ts'
 import { z } from 'zod'
+import { readEnv, type Env } from './env.ts'
+import { PACKAGE_ROOT } from './paths.ts'
 
-export const BUILTIN_CONDITIONS = ['zero_shot', 'one_shot', 'with_skills'] as const
+export type CacheMode = Env['SKILLDELTA_CACHE']
 
-export const ConditionSchema = z
+const BUILTIN_CONDITIONS = ['zero_shot', 'one_shot', 'with_skills'] as const
+
+const ConditionSchema = z
   .object({
     name: z.string().regex(/^[a-z0-9_-]+$/, 'condition names are lower-case letters, digits, "_" and "-"'),
     /** Reference notebook (percent-format script) shown to the model. */
@@ -42,7 +45,7 @@ export const ExecutionSettingsSchema = z
   .strict()
 export type ExecutionSettings = z.infer<typeof ExecutionSettingsSchema>
 
-export const JudgeSettingsSchema = z
+const JudgeSettingsSchema = z
   .object({
     /**
      * Anchored 1–5 rubric for the four dimensions (Markdown with a `version` in its frontmatter).
@@ -96,18 +99,32 @@ export const SkilldeltaOptionsSchema = z
   .strict()
 export type SkilldeltaOptions = z.input<typeof SkilldeltaOptionsSchema>
 
-/** What every test worker receives through `inject('skilldelta:settings')`. */
-export interface RunSettings {
+/** Options and environment, resolved once in the main process; workers receive it as a value. */
+export interface Settings {
   root: string
-  runId: string
+  /** models.yaml, absolute. */
+  modelsFile: string
   conditions: Condition[]
   epochs: number
   resultsDir: string
   skillsDir: string
   skills: { always: string[]; budgetFraction: number }
   oraclesDir: string
+  /** `sandbox` is the effective mode: "auto" already became "bwrap" in CI. */
   execution: ExecutionSettings
   judge: JudgeSettings
+  cache: { mode: CacheMode; dir: string }
+  /** SKILLDELTA_JUDGE, when set: overrides models.yaml's judge. */
+  judgeOverride?: string
+  debug: boolean
+  allure: boolean
+  /** Tests: the fixture server logs every request here. */
+  fixtureLog?: string
+}
+
+/** The settings of one run: every model project of one Vitest invocation shares them. */
+export interface RunSettings extends Settings {
+  runId: string
 }
 
 export function newRunId(now = new Date()): string {
@@ -118,19 +135,25 @@ export function newRunId(now = new Date()): string {
   return `${stamp}-${Math.random().toString(36).slice(2, 6)}`
 }
 
-export function resolveSettings(options: SkilldeltaOptions, root: string, env = process.env): RunSettings {
+/** In CI, untrusted pull-request code must never run without isolation: "auto" means "bwrap" there. */
+export function effectiveSandbox(mode: ExecutionSettings['sandbox'], ci: boolean): ExecutionSettings['sandbox'] {
+  return mode === 'auto' && ci ? 'bwrap' : mode
+}
+
+/** Pure: the same options and environment always give the same settings (the run id is chosen elsewhere). */
+export function resolveSettings(
+  options: SkilldeltaOptions,
+  root: string,
+  raw: NodeJS.ProcessEnv = process.env,
+): Settings {
   const parsed = SkilldeltaOptionsSchema.parse(options)
-  const epochs = env.SKILLDELTA_EPOCHS ? z.coerce.number().int().min(1).parse(env.SKILLDELTA_EPOCHS) : parsed.epochs
-  const sandbox = env.SKILLDELTA_SANDBOX
-    ? ExecutionSettingsSchema.shape.sandbox.parse(env.SKILLDELTA_SANDBOX)
-    : parsed.execution.sandbox
-  // Vitest may evaluate the config more than once in a run: the first id generated must stick
-  const runId = env.SKILLDELTA_RUN_ID || (env.SKILLDELTA_RUN_ID = newRunId())
+  const env = readEnv(raw)
+  const sandbox = effectiveSandbox(env.SKILLDELTA_SANDBOX ?? parsed.execution.sandbox, env.CI)
   return {
     root,
-    runId,
+    modelsFile: path.resolve(root, parsed.models),
     conditions: parsed.conditions.map((c) => (typeof c === 'string' ? builtin(c) : c)),
-    epochs,
+    epochs: env.SKILLDELTA_EPOCHS ?? parsed.epochs,
     resultsDir: path.resolve(root, parsed.resultsDir),
     skillsDir: path.resolve(root, parsed.skillsDir),
     skills: parsed.skills,
@@ -141,5 +164,13 @@ export function resolveSettings(options: SkilldeltaOptions, root: string, env = 
       rubric: judgeFile(root, parsed.judge.rubric, 'benchmarks/judge/rubric.md'),
       facts: judgeFile(root, parsed.judge.facts, 'benchmarks/judge/domain-facts.md'),
     },
+    cache: {
+      mode: env.SKILLDELTA_CACHE,
+      dir: env.SKILLDELTA_CACHE_DIR ?? path.join(PACKAGE_ROOT, '.cache', 'skilldelta'),
+    },
+    ...(env.SKILLDELTA_JUDGE ? { judgeOverride: env.SKILLDELTA_JUDGE } : {}),
+    debug: env.SKILLDELTA_DEBUG,
+    allure: env.SKILLDELTA_ALLURE,
+    ...(env.SKILLDELTA_FIXTURE_LOG ? { fixtureLog: env.SKILLDELTA_FIXTURE_LOG } : {}),
   }
 }

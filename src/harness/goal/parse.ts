@@ -1,16 +1,10 @@
 import { createHash } from 'node:crypto'
 import path from 'node:path'
-import { LineCounter, isMap, isNode, isPair, isSeq, parseDocument, type Document, type Node as YamlNode } from 'yaml'
+import { LineCounter, isMap, isNode, isPair, parseDocument, type Document, type Node as YamlNode } from 'yaml'
 import type { z } from 'zod'
-import {
-  DEFAULT_JUDGE_SCORE,
-  DEFAULT_TIMEOUT_SECONDS,
-  FrontmatterSchema,
-  TIERS,
-  type Frontmatter,
-  type Goal,
-  type Tier,
-} from './schema.ts'
+import { DEFAULT_JUDGE_SCORE } from '../checks/judge-score.ts'
+import { CHECK_KEYS, checkKind, instantiateChecks, type ChecksBlock } from '../checks/registry.ts'
+import { DEFAULT_TIMEOUT_SECONDS, FrontmatterSchema, TIERS, type Frontmatter, type Goal, type Tier } from './schema.ts'
 
 /** A GOAL.md problem located at a line of the file, with the field and a fix. */
 export class GoalError extends Error {
@@ -27,7 +21,7 @@ export class GoalError extends Error {
   }
 }
 
-export type ParseResult = { ok: true; goal: Goal } | { ok: false; error: GoalError }
+type ParseResult = { ok: true; goal: Goal } | { ok: false; error: GoalError }
 
 const FRONTMATTER = /^---[ \t]*\r?\n([\s\S]*?)\r?\n---[ \t]*(?:\r?\n|$)/
 
@@ -66,11 +60,16 @@ function positionOf(located: Located, fieldPath: PropertyKey[]): { line: number;
   return { line: located.firstLine, column: 1 }
 }
 
-const KNOWN_KEYS: Record<string, string> = {
-  '': 'id, title, tier, source, keywords, timeout, checks',
-  checks: 'executes, psd_peak, signal, judge_score',
-  psd_peak: 'band, signal, variable_index, transient_ms, min_band_fraction, min_std, min_decay_ratio',
-  signal: 'signal, min_samples, regions, period_ms',
+const TOP_LEVEL_KEYS = Object.keys(FrontmatterSchema.shape).join(', ')
+
+/** The keys a fix message lists for an unknown key under `parent` (the frontmatter, checks, or a check kind). */
+function knownKeys(parent: string): string {
+  if (parent === 'checks') return CHECK_KEYS.join(', ')
+  if (CHECK_KEYS.includes(parent)) {
+    const shape = (checkKind(parent).schema as { shape?: Record<string, unknown> }).shape
+    if (shape) return Object.keys(shape).join(', ')
+  }
+  return TOP_LEVEL_KEYS
 }
 
 /** zod reports a union failure as one issue per branch; keep the most specific one. */
@@ -90,7 +89,7 @@ function mostSpecific(issue: z.core.$ZodIssue): z.core.$ZodIssue {
 function fixFor(issue: z.core.$ZodIssue): string {
   if (issue.code === 'unrecognized_keys') {
     const parentKey = String(issue.path.filter((p) => typeof p === 'string').at(-1) ?? '')
-    const known = KNOWN_KEYS[parentKey] ?? KNOWN_KEYS[''] ?? ''
+    const known = knownKeys(parentKey)
     return `remove or correct ${issue.keys.map((k) => `"${k}"`).join(', ')}; known keys here: ${known}`
   }
   if (issue.code === 'invalid_value' && 'values' in issue) return `use one of: ${issue.values.map(String).join(', ')}`
@@ -206,14 +205,12 @@ export function parseGoal(source: string, file: string): ParseResult {
   const lineAt = (fieldPath: PropertyKey[], fallback: number): number =>
     located.doc?.getIn(fieldPath as unknown[], true) !== undefined ? positionOf(located, fieldPath).line : fallback
   const titleLine = heading ? bodyFirstLine + heading.line : lineAt(['title'], 1)
-  const checks = frontmatter.checks ?? { executes: true, judge_score: DEFAULT_JUDGE_SCORE }
+  // no checks block: it ran, and the judge's score; a block without `executes` still checks it ran
+  const block: ChecksBlock = frontmatter.checks ?? { executes: true, judge_score: DEFAULT_JUDGE_SCORE }
   const checksLine = lineAt(['checks'], titleLine)
-  const seqLines = (key: string, count: number): number[] => {
-    const node = located.doc?.getIn(['checks', key], true)
-    return Array.from({ length: count }, (_, index) =>
-      isSeq(node) ? lineAt(['checks', key, index], checksLine) : lineAt(['checks', key], checksLine),
-    )
-  }
+  const checks = instantiateChecks({ executes: true, ...block }, (key, index) =>
+    lineAt(index === undefined ? ['checks', key] : ['checks', key, index], checksLine),
+  )
 
   const goal: Goal = {
     id: frontmatter.id ?? derivedId,
@@ -227,13 +224,7 @@ export function parseGoal(source: string, file: string): ParseResult {
     sections,
     file: displayFile,
     hash: createHash('sha256').update(source).digest('hex').slice(0, 16),
-    lines: {
-      title: titleLine,
-      executes: lineAt(['checks', 'executes'], checksLine),
-      psd_peak: seqLines('psd_peak', checks.psd_peak?.length ?? 0),
-      signal: seqLines('signal', checks.signal?.length ?? 0),
-      judge_score: lineAt(['checks', 'judge_score'], checksLine),
-    },
+    titleLine,
   }
   return { ok: true, goal }
 }

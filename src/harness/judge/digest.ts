@@ -40,9 +40,9 @@ const CellSchema = z
   })
   .passthrough()
 
-export const NotebookJsonSchema = z.object({ cells: z.array(CellSchema) }).passthrough()
+const NotebookJsonSchema = z.object({ cells: z.array(CellSchema) }).passthrough()
 
-export interface InjectionFlag {
+interface InjectionFlag {
   cell: number
   /** The removed text, shortened, for the record and the UI. */
   excerpt: string
@@ -58,7 +58,7 @@ export interface NotebookDigest {
   flags: InjectionFlag[]
 }
 
-export interface DigestOptions {
+interface DigestOptions {
   /** Budget for the whole digest, in characters. */
   maxChars: number
 }

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto'
 import { readFileSync } from 'node:fs'
 import { parse as parseYaml } from 'yaml'
 import { z } from 'zod'
-import { JUDGE_DIMENSIONS } from '../goal/schema.ts'
+import { JUDGE_DIMENSIONS, type JudgeDimension } from './subject.ts'
 
 /**
  * The judge's instructions: an anchored rubric and versioned domain facts, both plain Markdown
@@ -10,11 +10,9 @@ import { JUDGE_DIMENSIONS } from '../goal/schema.ts'
  * trial record, so a cached judgement is reused only under the same rubric.
  */
 
-export type JudgeDimension = (typeof JUDGE_DIMENSIONS)[number]
-
 const FrontmatterSchema = z.object({ version: z.union([z.number(), z.string()]) }).passthrough()
 
-export interface RubricFile {
+interface RubricFile {
   file: string
   version: string
   body: string
@@ -37,14 +35,16 @@ function readVersioned(file: string, what: string): { text: string; parsed: Rubr
     text = readFileSync(file, 'utf8')
   } catch {
     throw new RubricError(
-      `${file}: the judge's ${what} file is missing; set judge.${what === 'rubric' ? 'rubric' : 'facts'} in the skilldelta() options or create it`,
+      `${file}: the judge's ${what} file is missing; ` +
+        `set judge.${what === 'rubric' ? 'rubric' : 'facts'} in the skilldelta options or create it`,
     )
   }
   const match = /^---\r?\n([\s\S]*?)\r?\n---\r?\n?([\s\S]*)$/.exec(text)
   const frontmatter = FrontmatterSchema.safeParse(match ? parseYaml(match[1] ?? '') : undefined)
   if (!match || !frontmatter.success) {
     throw new RubricError(
-      `${file}: needs YAML frontmatter with a version (---\\nversion: 1\\n---) so judgements can say which ${what} graded them`,
+      `${file}: needs YAML frontmatter with a version (---\\nversion: 1\\n---) ` +
+        `so judgements can say which ${what} graded them`,
     )
   }
   const body = (match[2] ?? '').trim()

@@ -2,7 +2,6 @@ import { randomUUID } from 'node:crypto'
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { z } from 'zod'
-import type { ModelSpec } from '../config/models.ts'
 import { ProviderError } from './types.ts'
 
 /**
@@ -33,20 +32,6 @@ export interface Broker {
   /** Slots in use and waiting, per key (for tests and progress). */
   stats(): Record<string, { active: number; waiting: number; peak: number }>
   close(): Promise<void>
-}
-
-/** The provider endpoint a model's calls share a limit on. */
-export function providerKey(model: ModelSpec): string {
-  switch (model.provider) {
-    case 'openai':
-      return `openai ${model.base_url}`
-    case 'ollama':
-      return `ollama ${model.host}`
-    case 'embedded':
-      return 'embedded (this machine)'
-    case 'fixture':
-      return `fixture ${model.model}`
-  }
 }
 
 export async function startBroker(): Promise<Broker> {
@@ -132,11 +117,17 @@ export async function startBroker(): Promise<Broker> {
   }
 }
 
+/** One slot request: calls with the same key share `limit`; a slot not released in `leaseMs` is reclaimed. */
+interface SlotRequest {
+  key: string
+  limit: number
+  leaseMs: number
+}
+
 /** Hold a provider slot for the duration of `work`. Without a broker (plain library use) it just runs. */
 export async function withSlot<T>(
   brokerUrl: string | undefined,
-  model: ModelSpec,
-  leaseMs: number,
+  slot: SlotRequest,
   work: () => Promise<T>,
   signal?: AbortSignal,
 ): Promise<T> {
@@ -145,13 +136,14 @@ export async function withSlot<T>(
   try {
     const response = await fetch(`${brokerUrl}/acquire`, {
       method: 'POST',
-      body: JSON.stringify({ key: providerKey(model), limit: model.concurrency, leaseMs }),
+      body: JSON.stringify(slot),
       ...(signal ? { signal } : {}),
     })
     lease = z.object({ lease: z.string() }).parse(await response.json()).lease
   } catch (error) {
+    if (signal?.aborted) throw error
     throw new ProviderError(
-      `could not get a ${providerKey(model)} slot from the concurrency broker: ${(error as Error).message}`,
+      `could not get a ${slot.key} slot from the concurrency broker: ${(error as Error).message}`,
       false,
       undefined,
       { cause: error },

@@ -60,9 +60,9 @@ const ReplyRuleSchema = z
     },
   )
 
-export const FixtureScriptSchema = z.object({ replies: z.array(ReplyRuleSchema).min(1) }).strict()
+const FixtureScriptSchema = z.object({ replies: z.array(ReplyRuleSchema).min(1) }).strict()
 
-export interface FixtureFault {
+interface FixtureFault {
   status?: number
   retryAfter?: number
   delayMs?: number
@@ -80,6 +80,9 @@ export interface FixtureReply {
   respondAs?: string
   fault?: FixtureFault
 }
+
+/** A reply carrying a percent-format notebook, as a model would write it. */
+const notebookReply = (script: string): string => `Here is the notebook.\n\n\`\`\`python\n${script.trimEnd()}\n\`\`\`\n`
 
 /** Load a fixture script; notebook paths are relative to the script file. */
 export function loadFixtureScript(file: string): FixtureReply[] {
@@ -117,7 +120,7 @@ export function loadFixtureScript(file: string): FixtureReply[] {
     content:
       rule.text ??
       (rule.notebook === undefined ? '' : undefined) ??
-      `Here is the notebook.\n\n\`\`\`python\n${readFileSync(path.resolve(path.dirname(file), rule.notebook!), 'utf8').trimEnd()}\n\`\`\`\n`,
+      notebookReply(readFileSync(path.resolve(path.dirname(file), rule.notebook!), 'utf8')),
   }))
 }
 
@@ -149,7 +152,7 @@ const ChatRequestSchema = z
   })
   .passthrough()
 
-export interface RecordedRequest {
+interface RecordedRequest {
   model: string
   messages: { role: string; content: unknown }[]
   body: Record<string, unknown>
@@ -267,7 +270,12 @@ function completion(
 }
 
 /** Start a fixture server. `scripts` maps a model id to its scripted replies. */
-export async function startFixtureServer(scripts: Record<string, FixtureReply[]>): Promise<FixtureServer> {
+export async function startFixtureServer(
+  scripts: Record<string, FixtureReply[]>,
+  options: {
+    /** Append one JSON line per request here (tests count real model calls across processes). */ log?: string
+  } = {},
+): Promise<FixtureServer> {
   const requests: RecordedRequest[] = []
   let counter = 0
 
@@ -296,8 +304,7 @@ export async function startFixtureServer(scripts: Record<string, FixtureReply[]>
     }
     requests.push({ model: body.model, messages: body.messages, body })
     // tests and users can count real model calls across processes
-    if (process.env.SKILLDELTA_FIXTURE_LOG)
-      appendFileSync(process.env.SKILLDELTA_FIXTURE_LOG, `${JSON.stringify({ model: body.model, protocol })}\n`)
+    if (options.log) appendFileSync(options.log, `${JSON.stringify({ model: body.model, protocol })}\n`)
     const replies = scripts[body.model]
     if (!replies) {
       return sendError(

@@ -1,3 +1,4 @@
+import type { Strategy } from '../config/limits.ts'
 import type { ModelSpec } from '../config/models.ts'
 
 export interface ToolCall {
@@ -19,6 +20,21 @@ export interface ToolSpec {
   parameters: Record<string, unknown>
 }
 
+/** A JSON schema the reply must follow (the judge's verdict). */
+export interface ResponseFormat {
+  name: string
+  schema: Record<string, unknown>
+}
+
+/** What the harness asks of a model in one call. */
+export interface CompletionRequest {
+  messages: ChatMessage[]
+  /** Tools the model may call this turn. */
+  tools?: ToolSpec[]
+  /** Ask for JSON following this schema, in the way the model's `structured_output` says. */
+  responseFormat?: ResponseFormat
+}
+
 /** What a provider answered, before the harness checks it. */
 export interface ProviderReply {
   content: string
@@ -29,28 +45,34 @@ export interface ProviderReply {
   finishReason: string | null
 }
 
-/** A JSON schema the reply must follow (the judge's verdict). */
-export interface ResponseFormat {
-  name: string
-  schema: Record<string, unknown>
-}
-
-export interface CallOptions {
-  /** Tools the model may call this turn. */
-  tools?: ToolSpec[]
-  /** Ask for JSON following this schema, in the way the model's `structured_output` says. */
-  responseFormat?: ResponseFormat
-  /** Base URL override (the fixture server's URL for fixture models). */
-  baseUrl?: string
+/** Services a run starts for its models (loopback servers), and the environment holding API keys. */
+export interface ProviderContext {
+  /** The run's fixture server (OpenAI wire at `${fixtureUrl}`, Ollama wire at its origin). */
+  fixtureUrl?: string
+  env: NodeJS.ProcessEnv
   signal?: AbortSignal
-  env?: NodeJS.ProcessEnv
 }
 
-export type Complete<M extends ModelSpec = ModelSpec> = (
-  model: M,
-  messages: ChatMessage[],
-  options: CallOptions,
-) => Promise<ProviderReply>
+/**
+ * Everything about one backend. Adding a backend = one module implementing this, plus its line in
+ * models/providers/index.ts and its models.yaml schema.
+ */
+export interface Provider<M extends ModelSpec = ModelSpec> {
+  readonly kind: M['provider']
+  /** How trials get a notebook from this backend unless models.yaml says `strategy:`. */
+  readonly defaultStrategy: Strategy
+  complete(model: M, request: CompletionRequest, context: ProviderContext): Promise<ProviderReply>
+  /** What identifies the answering model for the cache: endpoint, id, options, and local files' content. */
+  identity(model: M): Record<string, unknown>
+  /** Calls with the same key share one concurrency limit (one endpoint, one machine). */
+  concurrencyKey(model: M): string
+  /** Whether the reported model id is the one asked for. */
+  sameModel(model: M, reported: string): boolean
+  /** Whether two models of this backend are the same weights (a judge grading its own notebooks). */
+  sameWeights(a: M, b: M): boolean
+  /** Why this model cannot answer at all (server down, weights missing), checked once per run. */
+  unavailable(model: M, context: ProviderContext): Promise<string | undefined>
+}
 
 /** The provider answered, but not as the model we asked for (lesson 1 of the bash pipeline). */
 export class ModelMismatchError extends Error {
@@ -78,9 +100,39 @@ export function apiKeyFor(
 ): string | undefined {
   if (!model.api_key_env) return undefined
   const value = env[model.api_key_env]
-  if (!value)
+  if (!value) {
     throw new ProviderError(
       `model "${model.name}": the environment variable ${model.api_key_env} (api_key_env in models.yaml) is not set`,
     )
+  }
   return value
+}
+
+/** OpenAI answers "gpt-4o" with a dated snapshot id; anything else is a different model. */
+export function sameModelId(requested: string, reported: string): boolean {
+  return reported === requested || reported.startsWith(`${requested}-`) || reported.endsWith(`/${requested}`)
+}
+
+/** Model ids name the same weights when they differ only by Ollama's implicit ":latest" tag. */
+export const canonicalId = (id: string): string => id.replace(/:latest$/, '')
+
+/**
+ * What the backends reached over HTTP share: the endpoint identifies the model for the cache and
+ * holds the concurrency limit; ids are compared as tags.
+ */
+export function endpointTraits<M extends ModelSpec>(
+  kind: string,
+  endpoint: (model: M) => string,
+): Pick<Provider<M>, 'identity' | 'concurrencyKey' | 'sameModel' | 'sameWeights'> {
+  return {
+    identity: (model) => ({
+      provider: model.provider,
+      model: model.model,
+      generation: model.generation,
+      endpoint: endpoint(model),
+    }),
+    concurrencyKey: (model) => `${kind} ${endpoint(model)}`,
+    sameModel: (model, reported) => sameModelId(model.model, reported),
+    sameWeights: (a, b) => canonicalId(a.model) === canonicalId(b.model),
+  }
 }

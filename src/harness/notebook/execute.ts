@@ -4,6 +4,7 @@ import os from 'node:os'
 import path from 'node:path'
 import { execa } from 'execa'
 import { z } from 'zod'
+import { executionBudget } from '../config/limits.ts'
 import { harnessPython } from '../config/paths.ts'
 import { ExecutionSettingsSchema } from '../config/settings.ts'
 import { HarvestError, harvest } from './harvest.ts'
@@ -16,7 +17,7 @@ import {
 } from './report.ts'
 import { planSandbox } from './sandbox.ts'
 
-export const ExecuteOptionsSchema = z
+const ExecuteOptionsSchema = z
   .object({
     /** The notebook to run (.ipynb). It is copied into the trial directory if it lives elsewhere. */
     notebook: z.string().min(1),
@@ -34,9 +35,6 @@ export const ExecuteOptionsSchema = z
   })
   .strict()
 export type ExecuteOptions = z.input<typeof ExecuteOptionsSchema>
-
-/** Grace the harness allows beyond the notebook's own limits before it kills the process tree. */
-const HARD_KILL_GRACE_MS = 30_000
 
 function killTree(pid: number | undefined): void {
   if (!pid) return
@@ -128,7 +126,7 @@ export async function executeNotebook(input: ExecuteOptions): Promise<ExecutionR
   })
   if (options.signal?.aborted) return failure('harness_error', 'execution was cancelled before it started')
 
-  const hardLimitMs = (options.totalTimeoutSeconds + settings.startupTimeoutSeconds) * 1000 + HARD_KILL_GRACE_MS
+  const hardLimitMs = executionBudget(options.totalTimeoutSeconds, settings).runnerMs
   const child = execa(plan.file, plan.args, {
     env: plan.env,
     extendEnv: false,
@@ -169,7 +167,8 @@ export async function executeNotebook(input: ExecuteOptions): Promise<ExecutionR
     const stderr = result.stderr.trim().split('\n').slice(-15).join('\n')
     return failure(
       'harness_error',
-      `no usable report from the notebook runner (exit ${result.exitCode}): ${(error as Error).message}${stderr ? `\n${stderr}` : ''}`,
+      `no usable report from the notebook runner (exit ${result.exitCode}): ${(error as Error).message}` +
+        (stderr ? `\n${stderr}` : ''),
     )
   }
   const executedNotebook = await collect(

@@ -2,14 +2,13 @@ import { z } from 'zod'
 
 /** The runner's JSON report (python/skilldelta_py/run_notebook.py), validated at the boundary. */
 
-export const CellErrorSchema = z.object({
+const CellErrorSchema = z.object({
   ename: z.string(),
   evalue: z.string(),
   traceback: z.array(z.string()),
 })
-export type CellError = z.infer<typeof CellErrorSchema>
 
-export const CellReportSchema = z.object({
+const CellReportSchema = z.object({
   index: z.number().int(),
   cellType: z.string(),
   status: z.enum(['ok', 'error', 'timeout', 'not_run', 'skipped']),
@@ -21,15 +20,14 @@ export const CellReportSchema = z.object({
 })
 export type CellReport = z.infer<typeof CellReportSchema>
 
-export const NotebookProblemSchema = z.object({
+const NotebookProblemSchema = z.object({
   code: z.string(),
   message: z.string(),
   hint: z.string(),
   path: z.string(),
 })
-export type NotebookProblem = z.infer<typeof NotebookProblemSchema>
 
-export const ProbedSignalSchema = z.object({
+const ProbedSignalSchema = z.object({
   id: z.string(),
   source: z.string(),
   kind: z.enum(['sim.run', 'pair', 'TimeSeries', 'arrays']),
@@ -44,7 +42,7 @@ export const ProbedSignalSchema = z.object({
 })
 export type ProbedSignal = z.infer<typeof ProbedSignalSchema>
 
-export const SimulatorSummarySchema = z
+const SimulatorSummarySchema = z
   .object({
     model: z.string().nullable(),
     integrator: z.string().nullable(),
@@ -67,7 +65,7 @@ export const ProbeReportSchema = z.discriminatedUnion('status', [
 ])
 export type ProbeReport = z.infer<typeof ProbeReportSchema>
 
-export const EXECUTION_STATUSES = [
+const EXECUTION_STATUSES = [
   'ok',
   'invalid_notebook',
   'cell_error',

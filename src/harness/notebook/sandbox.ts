@@ -15,7 +15,7 @@ import type { ExecutionSettings } from '../config/settings.ts'
  * Memory and CPU limits are rlimits the runner applies to the kernel (see run_notebook.py).
  */
 
-export interface SandboxRequest {
+interface SandboxRequest {
   python: string
   args: string[]
   /** The only directory the notebook may write to; it is also the working directory. */
@@ -25,7 +25,7 @@ export interface SandboxRequest {
   mode: ExecutionSettings['sandbox']
 }
 
-export interface SandboxPlan {
+interface SandboxPlan {
   file: string
   args: string[]
   env: Record<string, string>
@@ -95,14 +95,6 @@ export function bubblewrapAvailable(): Promise<{ ok: boolean; reason: string }> 
   return bwrapProbe
 }
 
-/** In CI, untrusted pull-request code must never run without isolation: "auto" means "bwrap" there. */
-export function effectiveMode(
-  mode: ExecutionSettings['sandbox'],
-  env: NodeJS.ProcessEnv = process.env,
-): ExecutionSettings['sandbox'] {
-  return mode === 'auto' && env.CI && env.CI !== 'false' ? 'bwrap' : mode
-}
-
 const prefixCache = new Map<string, Promise<string[]>>()
 
 /** Directories the Python interpreter needs: the venv and the base installation it links to. */
@@ -118,7 +110,7 @@ function pythonRoots(python: string): Promise<string[]> {
   return roots
 }
 
-export function sandboxEnv(scratch: string, marker: string, venvBin: string): Record<string, string> {
+function sandboxEnv(scratch: string, marker: string, venvBin: string): Record<string, string> {
   const env: Record<string, string> = {
     PATH: `${venvBin}:/usr/local/bin:/usr/bin:/bin`,
     HOME: path.join(scratch, 'home'),
@@ -158,7 +150,8 @@ export async function planSandbox(request: SandboxRequest): Promise<SandboxPlan>
     isolated: false,
     ...(warning ? { warning } : {}),
   })
-  const mode = effectiveMode(request.mode)
+  // request.mode is already effective: settings turned "auto" into "bwrap" in CI
+  const mode = request.mode
   if (mode === 'none') {
     return unsandboxed(
       'sandbox disabled (execution.sandbox: none): model-written code runs with your user rights and network access',
@@ -167,7 +160,7 @@ export async function planSandbox(request: SandboxRequest): Promise<SandboxPlan>
   const probe = await bubblewrapAvailable()
   if (!probe.ok) {
     if (mode === 'bwrap')
-      throw new Error(`the notebook sandbox is required${request.mode === 'auto' ? ' in CI' : ''} but ${probe.reason}`)
+      throw new Error(`the notebook sandbox is required (execution.sandbox: bwrap, or auto in CI) but ${probe.reason}`)
     return unsandboxed(
       `ISOLATION IS OFF — ${probe.reason}. Model-written code runs with network access and can read your files.`,
     )

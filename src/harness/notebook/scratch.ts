@@ -8,7 +8,7 @@ import type { ExecutionSettings } from '../config/settings.ts'
 import { harvest } from './harvest.ts'
 import { planSandbox } from './sandbox.ts'
 
-export interface ScratchTransform {
+interface ScratchTransform {
   /** A module of python/skilldelta_py run as `python -m <module> <input> <output>`. */
   module: string
   input: string

@@ -5,7 +5,7 @@ import { harnessPython, PYTHON_PACKAGE_DIR } from '../config/paths.ts'
 const ProblemsSchema = z.array(
   z.object({ cell: z.number().int(), line: z.number().int().nullable(), message: z.string(), text: z.string() }),
 )
-export type SyntaxProblem = z.infer<typeof ProblemsSchema>[number]
+type SyntaxProblem = z.infer<typeof ProblemsSchema>[number]
 
 /**
  * compile() every code cell (after IPython's own transforms, so magics pass) without running

@@ -1,5 +1,5 @@
-import { JUDGE_DIMENSIONS } from '../goal/schema.ts'
-import type { TrialRecord } from '../trial/record.ts'
+import { JUDGE_DIMENSIONS } from '../judge/subject.ts'
+import type { CheckOutcome, TrialRecord } from '../results/schema.ts'
 import { fixed, markdownTable, terminalTable } from './table.ts'
 import { cellMean, pairedDelta, successRate, type PairedDelta, type TrialScore } from './stats.ts'
 
@@ -12,11 +12,14 @@ import { cellMean, pairedDelta, successRate, type PairedDelta, type TrialScore }
  *    score on 1–5 (the harness's mean of the dimensions, or one dimension).
  */
 
+/** The check kind says whether it is objective; records written before kinds were recorded: all but the judge's. */
+const isObjective = (id: string, check: CheckOutcome): boolean => check.objective ?? id !== 'judge_score'
+
 export function objectiveScore(record: TrialRecord): TrialScore {
   if (record.status === 'infra_error') return 'infra'
   if (record.status === 'generation_failed' || record.status === 'pending') return 'failed'
   const objective = Object.entries(record.checks).filter(
-    ([name, check]) => name !== 'judge_score' && check.status !== 'skip',
+    ([id, check]) => isObjective(id, check) && check.status !== 'skip',
   )
   if (objective.length === 0) return 'failed'
   return objective.filter(([, check]) => check.status === 'pass').length / objective.length
@@ -50,7 +53,7 @@ export const METRICS = {
 } as const
 export type MetricName = keyof typeof METRICS
 
-export interface AblationRow {
+interface AblationRow {
   model: string
   params: number | null
   condition: string
@@ -71,7 +74,7 @@ export interface AblationRow {
   gain?: number
 }
 
-export interface Ablation {
+interface Ablation {
   metric: string
   baseline: string
   rows: AblationRow[]
@@ -149,18 +152,30 @@ const rate = (flags: boolean[]): number | undefined =>
   flags.length ? flags.filter(Boolean).length / flags.length : undefined
 
 /** Everything the reporter prints and writes: the objective table, and the judge's when a judge scored. */
-export interface AblationReport extends Ablation {
+interface AblationReport extends Ablation {
   judge?: Ablation
   /** One ablation per judge dimension. */
   dimensions?: Record<string, Ablation>
   /** Trials whose judgement failed (judge_error): reported apart, never scored. */
   judgeErrors: number
+  /** Trials that started and never finished (an interrupted run): listed, never scored. */
+  unfinished: { model: string; condition: string; goal: string; sample: number }[]
 }
 
-export function buildReport(records: TrialRecord[], baseline = 'zero_shot'): AblationReport {
+export function buildReport(
+  records: TrialRecord[],
+  baseline = 'zero_shot',
+  unfinished: TrialRecord[] = [],
+): AblationReport {
   const report: AblationReport = {
     ...buildAblation(records, baseline),
     judgeErrors: records.filter((r) => r.judge?.status === 'error').length,
+    unfinished: unfinished.map((r) => ({
+      model: r.model.name,
+      condition: r.condition,
+      goal: r.goal.id,
+      sample: r.sample,
+    })),
   }
   if (records.some((r) => r.judge?.status === 'ok')) {
     report.judge = buildAblation(records, baseline, METRICS.judge.score, METRICS.judge.label, METRICS.judge.max)
@@ -185,7 +200,7 @@ const humanParams = (params: number | null): string =>
         ? `${+(params / 1e9).toFixed(1)}B`
         : `${+(params / 1e6).toFixed(0)}M`
 
-export function ablationTable(ablation: Ablation): string[][] {
+function ablationTable(ablation: Ablation): string[][] {
   const header = [
     'Model',
     'Params',
@@ -222,7 +237,7 @@ export function ablationTable(ablation: Ablation): string[][] {
 }
 
 /** Per dimension: mean over judged notebooks and its Δ vs the baseline condition (same convention). */
-export function dimensionTable(report: AblationReport): string[][] {
+function dimensionTable(report: AblationReport): string[][] {
   const dimensions = Object.entries(report.dimensions ?? {})
   const first = dimensions[0]?.[1]
   if (!first) return []
@@ -233,14 +248,30 @@ export function dimensionTable(report: AblationReport): string[][] {
     ...dimensions.map(([, ablation]) => {
       const r = ablation.rows[index]!
       const delta = r.deltaSuccesses
-      return `${fixed(r.meanSuccesses)}${delta ? ` (Δ ${signed(delta.delta)} [${signed(delta.ci[0])}, ${signed(delta.ci[1])}])` : ''}`
+      const change = delta ? ` (Δ ${signed(delta.delta)} [${signed(delta.ci[0])}, ${signed(delta.ci[1])}])` : ''
+      return `${fixed(r.meanSuccesses)}${change}`
     }),
   ])
   return [header, ...body]
 }
 
-const METHOD =
-  'Δ is paired by goal (samples averaged within a goal), failures counted as 0, with a 95% bootstrap CI over goals (expanded percentile); MDE at α = 0.05, power 0.8; Gain = Δ / (max − baseline mean), the share of the headroom closed. Infrastructure failures are excluded.'
+const METHOD = [
+  'Δ is paired by goal (samples averaged within a goal), failures counted as 0, with a 95% bootstrap CI over goals',
+  '(expanded percentile); MDE at α = 0.05, power 0.8; Gain = Δ / (max − baseline mean), the share of the headroom',
+  'closed. Infrastructure failures are excluded.',
+].join(' ')
+
+/** Trials that never finished are listed: a silent gap would bias every mean. */
+function unfinishedNote(report: Partial<AblationReport>): string | undefined {
+  const list = report.unfinished ?? []
+  if (list.length === 0) return undefined
+  const shown = list.slice(0, 10).map((u) => `${u.model} · ${u.condition} · ${u.goal} · sample ${u.sample}`)
+  const more = list.length > shown.length ? `, and ${list.length - shown.length} more` : ''
+  return (
+    `UNFINISHED: ${list.length} trial(s) started but never finished (the run was interrupted); ` +
+    `they are not in the tables: ${shown.join('; ')}${more}`
+  )
+}
 
 export function formatTerminal(ablation: Ablation | AblationReport): string {
   const parts = [`score: ${ablation.metric}`, terminalTable(ablationTable(ablation))]
@@ -255,8 +286,11 @@ export function formatTerminal(ablation: Ablation | AblationReport): string {
   if (report.judgeErrors)
     parts.push(
       '',
-      `judge errors: ${report.judgeErrors} trial(s) could not be judged (judge_error); they are excluded from the judge tables`,
+      `judge errors: ${report.judgeErrors} trial(s) could not be judged (judge_error); ` +
+        'they are excluded from the judge tables',
     )
+  const unfinished = unfinishedNote(report)
+  if (unfinished) parts.push('', unfinished)
   parts.push('', `Δ paired by goal, failures counted as 0, bootstrap CI over goals; infra failures excluded`)
   return parts.join('\n')
 }
@@ -282,8 +316,11 @@ export function formatMarkdown(ablation: Ablation | AblationReport): string {
   if (report.judgeErrors)
     parts.push(
       '',
-      `Judge errors: ${report.judgeErrors} trial(s) could not be judged (judge_error) and are excluded from the judge tables.`,
+      `Judge errors: ${report.judgeErrors} trial(s) could not be judged (judge_error) ` +
+        'and are excluded from the judge tables.',
     )
+  const unfinished = unfinishedNote(report)
+  if (unfinished) parts.push('', `**${unfinished}**`)
   parts.push('', METHOD)
   return parts.join('\n')
 }

@@ -1,7 +1,7 @@
 import { mkdir, readFile, writeFile } from 'node:fs/promises'
 import path from 'node:path'
 import { z } from 'zod'
-import type { TrialRecord } from '../trial/record.ts'
+import type { TrialRecord } from '../results/schema.ts'
 import { METRICS, type MetricName } from './ablation.ts'
 import { markdownTable } from './table.ts'
 import { pairedDelta, type PairedDelta, type TrialScore } from './stats.ts'
@@ -14,7 +14,7 @@ import { pairedDelta, type PairedDelta, type TrialScore } from './stats.ts'
 
 const ScoreSchema = z.union([z.number(), z.enum(['failed', 'infra'])])
 
-export const BaselineSchema = z
+const BaselineSchema = z
   .object({
     schema: z.literal('skilldelta.baseline/1'),
     metric: z.string(),
@@ -25,18 +25,19 @@ export const BaselineSchema = z
     ),
   })
   .strict()
-export type Baseline = z.infer<typeof BaselineSchema>
+type Baseline = z.infer<typeof BaselineSchema>
 
 export const DEFAULT_MARGIN = 0.1
 
 /** The metric a baseline was made with (by name, or by the label older baselines stored). */
-export function baselineMetric(baseline: Pick<Baseline, 'metric'>): MetricName {
+function baselineMetric(baseline: Pick<Baseline, 'metric'>): MetricName {
   const found = (Object.keys(METRICS) as MetricName[]).find(
     (name) => name === baseline.metric || METRICS[name].label === baseline.metric,
   )
   if (!found)
     throw new Error(
-      `the baseline's metric "${baseline.metric}" is unknown (use one of ${Object.keys(METRICS).join(', ')}); remake it with "skilldelta baseline update"`,
+      `the baseline's metric "${baseline.metric}" is unknown (use one of ${Object.keys(METRICS).join(', ')}); ` +
+        'remake it with "skilldelta baseline update"',
     )
   return found
 }
@@ -69,7 +70,8 @@ export async function readBaseline(file: string): Promise<Baseline> {
     raw = JSON.parse(await readFile(file, 'utf8'))
   } catch (error) {
     throw new Error(
-      `${file}: cannot read the baseline (${(error as Error).message}); create it with "skilldelta baseline update --run <run id>"`,
+      `${file}: cannot read the baseline (${(error as Error).message}); ` +
+        'create it with "skilldelta baseline update --run <run id>"',
     )
   }
   const parsed = BaselineSchema.safeParse(raw)
@@ -85,7 +87,7 @@ export async function writeBaseline(file: string, baseline: Baseline): Promise<v
 
 export type Verdict = 'regression' | 'noise' | 'unchanged' | 'improvement'
 
-export interface GateRow {
+interface GateRow {
   model: string
   condition: string
   verdict: Verdict
@@ -129,7 +131,9 @@ export function gate(
       continue
     }
     const [lo, hi] = change.ci
-    const interval = `Δ ${change.delta.toFixed(2)} [${lo.toFixed(2)}, ${hi.toFixed(2)}] over ${change.n} goals (MDE ${change.mde.toFixed(2)})`
+    const interval =
+      `Δ ${change.delta.toFixed(2)} [${lo.toFixed(2)}, ${hi.toFixed(2)}] ` +
+      `over ${change.n} goals (MDE ${change.mde.toFixed(2)})`
     if (hi < -margin)
       rows.push({
         model,

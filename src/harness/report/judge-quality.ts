@@ -1,5 +1,5 @@
-import { JUDGE_DIMENSIONS } from '../goal/schema.ts'
-import type { TrialRecord } from '../trial/record.ts'
+import { JUDGE_DIMENSIONS } from '../judge/subject.ts'
+import type { TrialRecord } from '../results/schema.ts'
 import { fixed, markdownTable } from './table.ts'
 
 /**
@@ -42,13 +42,13 @@ const judgedMean = (record: TrialRecord): number | undefined =>
 const meanOf = (values: number[]): number | undefined =>
   values.length ? values.reduce((x, y) => x + y, 0) / values.length : undefined
 
-export interface CalibrationRow {
+interface CalibrationRow {
   goal: string
   good: number | undefined
   bad: number | undefined
 }
 
-export interface Calibration {
+interface Calibration {
   rows: CalibrationRow[]
   /** Goals with both a good and a bad judged notebook. */
   paired: number
@@ -87,7 +87,7 @@ export function calibration(records: TrialRecord[], good: string, bad: string): 
   }
 }
 
-export interface Agreement {
+interface Agreement {
   /** Trials both judges graded, on the very same notebook (matched by cell and digest hash). */
   pairs: number
   /** Cells found in both runs whose notebooks differ (a trial-cache miss): not comparable, left out. */
@@ -132,7 +132,8 @@ export function formatCalibration(result: Calibration, good: string, bad: string
   const lines = [
     table,
     '',
-    `The judge scored the good notebook higher on ${result.separated} of ${result.paired} goals; AUC ${fixed(result.auc)} (0.5 is a coin toss).`,
+    `The judge scored the good notebook higher on ${result.separated} of ${result.paired} goals; ` +
+      `AUC ${fixed(result.auc)} (0.5 is a coin toss).`,
   ]
   return lines.join('\n')
 }

@@ -18,7 +18,7 @@ const { jStat } = jstat
 
 export type TrialScore = number | 'failed' | 'infra'
 
-export type Convention = 'successes' | 'failures_as_zero'
+type Convention = 'successes' | 'failures_as_zero'
 
 /** Mean score of one (model, condition, goal) cell under a convention; undefined when nothing counts. */
 export function cellMean(samples: TrialScore[], convention: Convention): number | undefined {
@@ -69,7 +69,7 @@ export interface PairedDelta {
   meanWithout: number
 }
 
-export interface DeltaOptions {
+interface DeltaOptions {
   convention: Convention
   resamples?: number
   confidence?: number
@@ -92,7 +92,7 @@ const POWER = 0.8
  * Minimum detectable effect of a paired comparison over n goals: (t_{1−α/2} + t_{power})·sd/√n with
  * n − 1 degrees of freedom (z quantiles understate it by about 12 % at 10 goals).
  */
-export function minimumDetectableEffect(sdDiff: number, n: number, confidence = 0.95): number {
+function minimumDetectableEffect(sdDiff: number, n: number, confidence = 0.95): number {
   if (n < 2) return Number.POSITIVE_INFINITY
   const dof = n - 1
   return ((jStat.studentt.inv(1 - (1 - confidence) / 2, dof) + jStat.studentt.inv(POWER, dof)) * sdDiff) / Math.sqrt(n)

@@ -3,8 +3,9 @@ import { writeFile } from 'node:fs/promises'
 import path from 'node:path'
 import * as allure from 'allure-js-commons'
 import type { RunnerTestCase } from 'vitest'
+import type { Attachment, CheckKind, Verdict } from '../checks/types.ts'
 import type { ExecutionSettings } from '../config/settings.ts'
-import { JUDGE_DIMENSIONS } from '../goal/schema.ts'
+import { JUDGE_DIMENSIONS } from '../judge/subject.ts'
 import { renderNotebookHtml } from '../notebook/render.ts'
 import type { TrialOutcome } from '../trial/run.ts'
 import { stripAnsi } from '../util/ansi.ts'
@@ -17,16 +18,13 @@ import { stripAnsi } from '../util/ansi.ts'
  * reporter is on, as Allure attachments.
  */
 
-export interface Evidence {
-  title: string
-  file: string
-  contentType: string
-}
+export type Evidence = Attachment
 
 /** The failing cell, its source and its traceback, as plain text. */
 function failureText(outcome: TrialOutcome): string | undefined {
   const execution = outcome.execution
-  if (!execution) return outcome.record.error ? `${outcome.record.status}: ${outcome.record.error}\n` : undefined
+  const record = outcome.state.value
+  if (!execution) return record.error ? `${record.status}: ${record.error}\n` : undefined
   const error = execution.firstError
   const cell = error?.cell === null || error?.cell === undefined ? undefined : execution.cells[error.cell]
   const lines = [`execution status: ${execution.status}`]
@@ -51,18 +49,22 @@ function failureText(outcome: TrialOutcome): string | undefined {
   return `${lines.join('\n')}\n`
 }
 
+/** Text for one Markdown table cell: pipes escaped, one line. */
+const cellText = (text: string): string => text.replace(/\|/g, '\\|').replace(/\n/g, ' ')
+
 function judgementMarkdown(outcome: TrialOutcome): string | undefined {
-  const judge = outcome.record.judge
+  const judge = outcome.state.value.judge
   if (!judge) return undefined
   if (judge.status === 'error') return `# Judge error (${judge.error?.kind})\n\n${judge.error?.message}\n`
   const rows = JUDGE_DIMENSIONS.map(
-    (d) =>
-      `| ${d} | ${judge.scores?.[d] ?? '—'} | ${(judge.reasons?.[d] ?? '').replace(/\|/g, '\\|').replace(/\n/g, ' ')} |`,
+    (d) => `| ${d} | ${judge.scores?.[d] ?? '—'} | ${cellText(judge.reasons?.[d] ?? '')} |`,
   )
+  const removed = judge.flags.map((f) => `cell ${f.cell}: "${f.excerpt}"`).join('; ')
   const flags = judge.flags.length
-    ? `\n\nRemoved ${judge.flags.length} passage(s) addressed to the grader: ${judge.flags.map((f) => `cell ${f.cell}: "${f.excerpt}"`).join('; ')}\n`
+    ? `\n\nRemoved ${judge.flags.length} passage(s) addressed to the grader: ${removed}\n`
     : ''
-  return `# Judge: mean ${judge.mean?.toFixed(2)} (${judge.model.name}, rubric v${judge.rubric?.version ?? '?'})\n\n| Dimension | Score | Reason |\n|---|---|---|\n${rows.join('\n')}\n${flags}`
+  const title = `# Judge: mean ${judge.mean?.toFixed(2)} (${judge.model.name}, rubric v${judge.rubric?.version ?? '?'})`
+  return `${title}\n\n| Dimension | Score | Reason |\n|---|---|---|\n${rows.join('\n')}\n${flags}`
 }
 
 const rendered = new Map<string, Promise<string | undefined>>()
@@ -71,14 +73,14 @@ const rendered = new Map<string, Promise<string | undefined>>()
 function executedHtml(outcome: TrialOutcome, sandbox: ExecutionSettings['sandbox']): Promise<string | undefined> {
   // only the copy the harness collected: files inside the sandbox are the notebook's to forge
   const source = outcome.execution?.executedNotebook
+  const { dir } = outcome.state
   if (!source || !existsSync(source)) return Promise.resolve(undefined)
-  let html = rendered.get(outcome.dir)
+  let html = rendered.get(dir)
   if (!html) {
-    const file = path.join(outcome.dir, 'executed.html')
+    const file = path.join(dir, 'executed.html')
     html = renderNotebookHtml(source, file, sandbox).then(
       async () => {
-        outcome.record.artifacts.html = 'executed.html'
-        await outcome.save()
+        await outcome.state.attached('html', 'executed.html')
         return file
       },
       (error: unknown) => {
@@ -86,31 +88,35 @@ function executedHtml(outcome: TrialOutcome, sandbox: ExecutionSettings['sandbox
         return undefined
       },
     )
-    rendered.set(outcome.dir, html)
+    rendered.set(dir, html)
   }
   return html
 }
 
-/** The files that explain this check's outcome. */
+/** The files that explain this check's verdict: its own (a PSD plot), and for failures the trial's. */
 export async function evidenceFor(
-  check: string,
-  failed: boolean,
+  kind: Pick<CheckKind, 'needs'>,
+  verdict: Verdict,
   outcome: TrialOutcome,
   sandbox: ExecutionSettings['sandbox'],
 ): Promise<Evidence[]> {
+  const { dir } = outcome.state
+  const artifacts = outcome.state.value.artifacts
+  const failed = verdict.status === 'fail'
   const evidence: Evidence[] = []
-  const at = (name: string | undefined) => (name ? path.join(outcome.dir, name) : undefined)
+  const at = (name: string | undefined) => (name ? path.join(dir, name) : undefined)
   const add = (title: string, file: string | undefined, contentType: string) => {
     if (file && existsSync(file)) evidence.push({ title, file, contentType })
   }
-  if (check === 'judge_score') {
+  for (const attachment of verdict.attachments ?? []) add(attachment.title, attachment.file, attachment.contentType)
+  if (kind.needs.includes('judge')) {
     const markdown = judgementMarkdown(outcome)
     if (markdown) {
-      await writeFile(path.join(outcome.dir, 'judgement.md'), markdown)
-      add('judge: scores and reasons', path.join(outcome.dir, 'judgement.md'), 'text/markdown')
+      await writeFile(path.join(dir, 'judgement.md'), markdown)
+      add('judge: scores and reasons', path.join(dir, 'judgement.md'), 'text/markdown')
     }
     if (failed) {
-      add('what the judge read (notebook digest)', at(outcome.record.artifacts.judgeDigest), 'text/markdown')
+      add('what the judge read (notebook digest)', at(artifacts.judgeDigest), 'text/markdown')
       add('executed notebook (HTML)', await executedHtml(outcome, sandbox), 'text/html')
     }
     return evidence
@@ -118,13 +124,13 @@ export async function evidenceFor(
   if (!failed) return evidence
   const failure = failureText(outcome)
   if (failure) {
-    await writeFile(path.join(outcome.dir, 'failure.txt'), failure)
-    add('failing cell and traceback', path.join(outcome.dir, 'failure.txt'), 'text/plain')
+    await writeFile(path.join(dir, 'failure.txt'), failure)
+    add('failing cell and traceback', path.join(dir, 'failure.txt'), 'text/plain')
   }
   add('executed notebook (HTML)', await executedHtml(outcome, sandbox), 'text/html')
-  add('generated notebook', at(outcome.record.artifacts.notebook), 'application/x-ipynb+json')
-  add('model reply', at(outcome.record.artifacts.reply), 'text/markdown')
-  add('driver/navigator transcript', at(outcome.record.artifacts.transcript), 'application/x-ndjson')
+  add('generated notebook', at(artifacts.notebook), 'application/x-ipynb+json')
+  add('model reply', at(artifacts.reply), 'text/markdown')
+  add('driver/navigator transcript', at(artifacts.transcript), 'application/x-ndjson')
   return evidence
 }
 
@@ -140,7 +146,7 @@ export async function publishEvidence(task: Readonly<RunnerTestCase>, evidence: 
   }
 }
 
-export interface CellIdentity {
+interface CellIdentity {
   model: string
   condition: string
   goal: string

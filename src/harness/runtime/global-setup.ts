@@ -1,124 +1,120 @@
 import type { TestProject } from 'vitest/node'
-import { bubblewrapAvailable, effectiveMode } from '../notebook/sandbox.ts'
 import type { ModelSpec } from '../config/models.ts'
-import { isSameModel, loadRubric, type JudgeSetup } from '../judge/index.ts'
+import type { RunSettings } from '../config/settings.ts'
+import { loadRubric } from '../judge/rubric.ts'
 import { startBroker, type Broker } from '../models/broker.ts'
-import { embeddedUnavailable } from '../models/embedded-provider.ts'
-import { loadFixtureScript, startFixtureServer } from '../models/fixture-server.ts'
-import { probeOllama } from '../models/ollama-provider.ts'
-import { probeOpenAI } from '../models/openai-provider.ts'
+import { loadFixtureScript, startFixtureServer, type FixtureServer } from '../models/fixture-server.ts'
+import { isSameModel, providerOf } from '../models/providers/index.ts'
+import { bubblewrapAvailable } from '../notebook/sandbox.ts'
+import type { JudgePlan } from './provided.ts'
 
-let warned = false
+import './provided.ts'
 
-// One broker for the whole run: globalSetup runs once per project, but limits hold across projects.
-const shared = globalThis as { __skilldeltaBroker?: { broker: Promise<Broker>; users: number } }
+/**
+ * Once per model project, in the main process: stop a run that cannot work before any trial
+ * starts (model unreachable, self-judging, no sandbox where one is required), and give the
+ * project the run's shared services. The broker and the fixture server are one per run, shared by
+ * every project (globalSetup runs per project; limits must hold across all of them).
+ */
 
-async function acquireBroker(): Promise<{ url: string; release: () => Promise<void> }> {
-  shared.__skilldeltaBroker ??= { broker: startBroker(), users: 0 }
-  const entry = shared.__skilldeltaBroker
-  entry.users += 1
-  const broker = await entry.broker
-  return {
-    url: broker.url,
-    release: async () => {
-      entry.users -= 1
-      if (entry.users === 0) {
-        delete shared.__skilldeltaBroker
-        await broker.close()
-      }
-    },
-  }
+interface Shared {
+  users: number
+  broker: Promise<Broker>
+  fixture?: Promise<FixtureServer>
+  /** Scripted replies by model id: every project adds its fixture models. */
+  scripts: Record<string, ReturnType<typeof loadFixtureScript>>
+  /** Which script file each fixture model id was loaded from (two files under one id is a config error). */
+  scriptFiles: Record<string, string>
+  warned: Set<string>
+}
+const SHARED = Symbol.for('skilldelta.services')
+
+function shared(): Shared {
+  const holder = globalThis as { [SHARED]?: Shared }
+  holder[SHARED] ??= { users: 0, broker: startBroker(), scripts: {}, scriptFiles: {}, warned: new Set() }
+  return holder[SHARED]
 }
 
-/** Once per model project, in the main process: start the fixture server if the model is a fixture. */
-export default async function setup(project: TestProject): Promise<(() => Promise<void>) | undefined> {
-  const settings = project.config.provide['skilldelta:settings']
-  const mode = settings ? effectiveMode(settings.execution.sandbox) : 'none'
-  if (mode !== 'none' && !warned) {
-    warned = true
-    const probe = await bubblewrapAvailable()
-    if (!probe.ok) {
-      if (mode === 'bwrap')
-        throw new Error(
-          `the notebook sandbox is required${settings?.execution.sandbox === 'auto' ? ' in CI' : ''} but ${probe.reason}`,
-        )
-      console.warn(
-        `\n${'!'.repeat(78)}\n!! skilldelta: NOTEBOOK ISOLATION IS OFF — ${probe.reason}\n` +
-          `!! Model-written code will run with network access and can read your files.\n${'!'.repeat(78)}\n`,
-      )
-    }
-  }
-  const model = project.config.provide['skilldelta:model']
-  if (!model) return undefined
-  const problem = await unreachable(model)
-  if (problem) {
-    const error = new Error(`${model.name}: ${problem}`)
-    error.stack = `Error: ${error.message}` // one clear line; the stack would only show Vitest internals
-    throw error
-  }
-  const judge = project.config.provide['skilldelta:judge']
-  if (judge && settings) await prepareJudge(project, judge, model, settings.judge)
-  const broker = await acquireBroker()
-  project.provide('skilldelta:brokerUrl', broker.url)
-  // fixture models (under test, or judging) are answered by one loopback server per project
-  const scripted = [
-    model,
-    ...(judge && !project.config.provide['skilldelta:judgeUnavailable'] ? [judge.model] : []),
-  ].filter((m) => m.provider === 'fixture')
-  if (scripted.length === 0) return broker.release
-  const server = await startFixtureServer(
-    Object.fromEntries(scripted.map((m) => [m.model, loadFixtureScript(m.script)])),
+/** One clear line: a stack would only show Vitest internals. */
+function stop(message: string): never {
+  const error = new Error(message)
+  error.stack = `Error: ${message}`
+  throw error
+}
+
+function warnOnce(key: string, message: string): void {
+  const { warned } = shared()
+  if (warned.has(key)) return
+  warned.add(key)
+  console.warn(message)
+}
+
+async function checkSandbox(settings: RunSettings): Promise<void> {
+  const mode = settings.execution.sandbox
+  if (mode === 'none') return
+  const probe = await bubblewrapAvailable()
+  if (probe.ok) return
+  if (mode === 'bwrap')
+    stop(`the notebook sandbox is required (execution.sandbox: bwrap, or auto in CI) but ${probe.reason}`)
+  const bar = '!'.repeat(78)
+  warnOnce(
+    'sandbox',
+    `\n${bar}\n!! skilldelta: NOTEBOOK ISOLATION IS OFF — ${probe.reason}\n` +
+      `!! Model-written code will run with network access and can read your files.\n${bar}\n`,
   )
-  project.provide('skilldelta:fixtureUrl', server.url)
-  return async () => {
-    await server.close()
-    await broker.release()
-  }
 }
-
-const judgeWarnings = new Set<string>()
 
 /** Refuse self-judging, check the rubric once, and find out whether the judge can answer at all. */
-async function prepareJudge(
-  project: TestProject,
-  judge: JudgeSetup,
-  model: ModelSpec,
-  files: { rubric: string; facts: string },
-): Promise<void> {
-  if (isSameModel(judge.model, model) && !judge.allowSameAsGenerator) {
-    const error = new Error(
-      `${model.name}: the judge (${judge.model.name}) is the model under test, and a model grading its own notebooks is biased. ` +
-        `Pick another judge (judge.model in models.yaml, or SKILLDELTA_JUDGE=<name>), or set judge.allow_same_as_generator: true.`,
+async function planJudge(plan: JudgePlan, model: ModelSpec, settings: RunSettings): Promise<JudgePlan> {
+  const { setup } = plan
+  if (!setup || plan.unavailable) return plan
+  if (isSameModel(setup.model, model) && !setup.allowSameAsGenerator) {
+    stop(
+      `${model.name}: the judge (${setup.model.name}) is the model under test, ` +
+        'and a model grading its own notebooks is biased. ' +
+        'Pick another judge (judge.model in models.yaml, or SKILLDELTA_JUDGE=<name>), ' +
+        'or set judge.allow_same_as_generator: true.',
     )
-    error.stack = `Error: ${error.message}`
-    throw error
   }
-  loadRubric(files.rubric, files.facts) // a broken rubric stops the run here, not in every check
-  let problem: string | undefined
-  try {
-    problem = await unreachable(judge.model)
-  } catch (error) {
-    problem = (error as Error).message // e.g. the judge's API key variable is not set
-  }
-  if (!problem) return
-  const reason = `judge ${judge.model.name} is unavailable: ${problem}`
-  project.provide('skilldelta:judgeUnavailable', reason)
-  if (!judgeWarnings.has(reason)) {
-    judgeWarnings.add(reason)
-    console.warn(`[skilldelta] ${reason} — judge checks are skipped in this run`)
-  }
+  loadRubric(settings.judge.rubric, settings.judge.facts) // a broken rubric stops the run here, not in every check
+  const problem = await providerOf(setup.model).unavailable(setup.model, { env: process.env })
+  if (!problem) return plan
+  const reason = `judge ${setup.model.name} is unavailable: ${problem}`
+  warnOnce(reason, `[skilldelta] ${reason} — judge checks are skipped in this run`)
+  return { ...plan, unavailable: reason }
 }
 
-/** Why this model cannot answer at all (server down, weights missing), so the run stops at once. */
-function unreachable(model: ModelSpec): Promise<string | undefined> {
-  switch (model.provider) {
-    case 'ollama':
-      return probeOllama(model)
-    case 'openai':
-      return probeOpenAI(model)
-    case 'embedded':
-      return Promise.resolve(embeddedUnavailable(model))
-    case 'fixture':
-      return Promise.resolve(undefined)
+export default async function setup(project: TestProject): Promise<(() => Promise<void>) | undefined> {
+  const provided = project.getProvidedContext()
+  const settings = provided['skilldelta:run']
+  const model = provided['skilldelta:model']
+  if (!settings || !model) return undefined
+  await checkSandbox(settings)
+  const problem = await providerOf(model).unavailable(model, { env: process.env })
+  if (problem) stop(`${model.name}: ${problem}`)
+  const judge = await planJudge(provided['skilldelta:judge'] ?? {}, model, settings)
+  project.provide('skilldelta:judge', judge)
+
+  const services = shared()
+  services.users += 1
+  const scripted = [model, ...(judge.setup && !judge.unavailable ? [judge.setup.model] : [])]
+  for (const m of scripted) {
+    if (m.provider !== 'fixture') continue
+    const known = services.scriptFiles[m.model]
+    if (known && known !== m.script)
+      stop(
+        `${m.name}: fixture model id "${m.model}" is already scripted by ${known}; give each script its own model id`,
+      )
+    services.scriptFiles[m.model] = m.script
+    services.scripts[m.model] ??= loadFixtureScript(m.script)
+    services.fixture ??= startFixtureServer(services.scripts, settings.fixtureLog ? { log: settings.fixtureLog } : {})
+  }
+  const [broker, fixture] = await Promise.all([services.broker, services.fixture])
+  project.provide('skilldelta:services', { brokerUrl: broker.url, ...(fixture ? { fixtureUrl: fixture.url } : {}) })
+  return async () => {
+    services.users -= 1
+    if (services.users > 0) return
+    delete (globalThis as { [SHARED]?: Shared })[SHARED]
+    await Promise.all([broker.close(), fixture?.close()])
   }
 }

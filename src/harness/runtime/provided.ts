@@ -2,20 +2,28 @@ import type { ModelSpec } from '../config/models.ts'
 import type { RunSettings } from '../config/settings.ts'
 import type { JudgeSetup } from '../judge/index.ts'
 
-/** What the main process provides to workers (and what reporters can read back from the config). */
+/** Loopback services the main process runs for the whole run. */
+export interface RunServices {
+  /** The concurrency broker every model call takes a provider slot from. */
+  brokerUrl?: string
+  /** The fixture server that answers fixture models (under test or judging). */
+  fixtureUrl?: string
+}
+
+/** The judge of a model project: who, or why there is none in this run. */
+export interface JudgePlan {
+  setup?: JudgeSetup
+  /** Set when judge checks are skipped in this run (no judge configured, its key missing, …). */
+  unavailable?: string
+}
+
+/** What the main process provides to workers. Values only: workers never re-read files or the environment. */
 declare module 'vitest' {
   interface ProvidedContext {
-    'skilldelta:settings': RunSettings
+    'skilldelta:run': RunSettings
     'skilldelta:model': ModelSpec
-    'skilldelta:fixtureUrl': string
-    'skilldelta:brokerUrl': string
-    /** The judge for this model project, when one is configured. */
-    'skilldelta:judge': JudgeSetup
-    /** Why the configured judge cannot answer in this run (judge checks skip with this reason). */
-    'skilldelta:judgeUnavailable': string
-  }
-  interface TaskMeta {
-    skilldelta?: { goal: string; model: string; condition: string; sample: number; trialDir: string; check: string }
+    'skilldelta:judge': JudgePlan
+    'skilldelta:services': RunServices
   }
 }
 

@@ -27,7 +27,7 @@ export class MatrixSequencer extends BaseSequencer {
   }
 }
 
-export function shardRange(files: number, index: number, count: number): [number, number] {
+function shardRange(files: number, index: number, count: number): [number, number] {
   const base = Math.floor(files / count)
   const remainder = files % count
   if (index <= remainder) return [(base + 1) * (index - 1), (base + 1) * index]

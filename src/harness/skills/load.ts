@@ -3,7 +3,7 @@ import path from 'node:path'
 import { parseDocument } from 'yaml'
 import { z } from 'zod'
 
-export const SkillFrontmatterSchema = z
+const SkillFrontmatterSchema = z
   .object({
     name: z.string().regex(/^[a-z0-9][a-z0-9_-]*$/, 'skill names are lower-case letters, digits, "_" and "-"'),
     description: z.string().min(10),

@@ -10,9 +10,12 @@ import type { Skill } from './load.ts'
 
 export { estimateTokens }
 
-const STOPWORDS = new Set('a an and are as at be by for from has have in is it its of on or that the this to was were with use using your you'.split(' '))
+const STOPWORDS = new Set(
+  ('a an and are as at be by for from has have in is it its of on or that the this to was were with ' +
+    'use using your you').split(' '),
+)
 
-export function tokenize(text: string): string[] {
+function tokenize(text: string): string[] {
   return (text.toLowerCase().match(/[a-z0-9_]+/g) ?? []).filter((t) => t.length > 1 && !STOPWORDS.has(t))
 }
 
@@ -21,7 +24,9 @@ export function bm25(query: string, documents: string[], k1 = 1.2, b = 0.75): nu
   const docs = documents.map(tokenize)
   const averageLength = docs.reduce((sum, d) => sum + d.length, 0) / Math.max(docs.length, 1)
   const documentFrequency = new Map<string, number>()
-  for (const doc of docs) for (const term of new Set(doc)) documentFrequency.set(term, (documentFrequency.get(term) ?? 0) + 1)
+  for (const doc of docs) {
+    for (const term of new Set(doc)) documentFrequency.set(term, (documentFrequency.get(term) ?? 0) + 1)
+  }
   const terms = [...new Set(tokenize(query))]
   return docs.map((doc) => {
     const counts = new Map<string, number>()
@@ -43,7 +48,7 @@ export function keywordHits(keywords: string[], text: string): string[] {
   return keywords.filter((keyword) => new RegExp(`(?<![\\w])${escapeRegExp(keyword)}(?![\\w])`, 'i').test(text))
 }
 
-export interface SkillChoice {
+interface SkillChoice {
   skill: Skill
   tokens: number
   score: number
@@ -59,7 +64,7 @@ export interface Selection {
   usedTokens: number
 }
 
-export interface SelectOptions {
+interface SelectOptions {
   /** The goal's text (title, body, keywords). */
   query: string
   budgetTokens: number
@@ -91,12 +96,18 @@ export function selectSkills(skills: Skill[], options: SelectOptions): Selection
     if (only) reason = only.has(skill.name) ? 'listed' : undefined
     else if (always.has(skill.name)) reason = 'always'
     else if (keywords.length > 0) reason = 'keywords'
-    else if (best > 0 && score >= threshold && (shared[index] ?? 0) >= (options.minSharedTerms ?? 2)) reason = 'retrieval'
+    else if (best > 0 && score >= threshold && (shared[index] ?? 0) >= (options.minSharedTerms ?? 2)) {
+      reason = 'retrieval'
+    }
     if (reason) candidates.push({ skill, tokens, score, reason, keywords })
   })
   const rank = { always: 0, listed: 0, keywords: 1, retrieval: 2 }
   candidates.sort(
-    (a, b) => rank[a.reason] - rank[b.reason] || b.keywords.length - a.keywords.length || b.score - a.score || a.skill.name.localeCompare(b.skill.name),
+    (a, b) =>
+      rank[a.reason] - rank[b.reason] ||
+      b.keywords.length - a.keywords.length ||
+      b.score - a.score ||
+      a.skill.name.localeCompare(b.skill.name),
   )
 
   const chosen: SkillChoice[] = []
@@ -104,7 +115,8 @@ export function selectSkills(skills: Skill[], options: SelectOptions): Selection
   let used = 0
   for (const candidate of candidates) {
     if (used + candidate.tokens > options.budgetTokens) {
-      dropped.push({ name: candidate.skill.name, tokens: candidate.tokens, why: `over the ${options.budgetTokens}-token budget (${used} used)` })
+      const why = `over the ${options.budgetTokens}-token budget (${used} used)`
+      dropped.push({ name: candidate.skill.name, tokens: candidate.tokens, why })
       continue
     }
     used += candidate.tokens

@@ -2,13 +2,13 @@ import { createHash } from 'node:crypto'
 import { existsSync, readdirSync, readFileSync } from 'node:fs'
 import path from 'node:path'
 import type { ModelSpec } from '../config/models.ts'
-import type { Condition, RunSettings } from '../config/settings.ts'
+import type { Condition, Settings } from '../config/settings.ts'
 import type { Goal } from '../goal/schema.ts'
-import type { ChatMessage } from '../models/chat.ts'
+import type { ChatMessage } from '../models/types.ts'
 import { loadSkills } from '../skills/load.ts'
 import { estimateTokens, selectSkills, skillBudget, type Selection } from '../skills/select.ts'
 
-export const ROLE_PROMPT = `You are an expert computational neuroscientist. Write a complete Jupyter notebook that \
+const ROLE_PROMPT = `You are an expert computational neuroscientist. Write a complete Jupyter notebook that \
 accomplishes the task below with The Virtual Brain (tvb-library 2.10, Python 3.11). numpy, scipy and matplotlib \
 are installed, TVB's default data set is installed, and there is no internet access. The notebook is executed top \
 to bottom in a fresh kernel.
@@ -16,7 +16,7 @@ to bottom in a fresh kernel.
 Reply with the notebook as ONE Python script in percent format inside a single \`\`\`python block: begin every \
 code cell with a line "# %%" and every Markdown cell with "# %% [markdown]" followed by lines commented with "# ".`
 
-export interface OfferedSkill {
+interface OfferedSkill {
   name: string
   bytes: number
   tokens: number
@@ -40,7 +40,7 @@ export interface PromptPlan {
 }
 
 /** The reference notebook for one_shot: the configured file, or the oracle of another goal. */
-export function exampleFor(goal: Goal, condition: Condition, settings: RunSettings): string | undefined {
+function exampleFor(goal: Goal, condition: Condition, settings: Settings): string | undefined {
   if (!condition.example) return undefined
   if (condition.example !== 'auto') return path.resolve(settings.root, condition.example)
   if (!existsSync(settings.oraclesDir)) return undefined
@@ -56,7 +56,7 @@ function skillsFor(
   goal: Goal,
   model: ModelSpec,
   condition: Condition,
-  settings: RunSettings,
+  settings: Settings,
   fixedTokens: number,
 ): Selection | undefined {
   if (condition.skills === 'none') return undefined
@@ -92,13 +92,17 @@ function skillsFor(
  * Messages for one cell of the matrix. The text depends only on goal and condition (never on the
  * model's name); the model's context window only caps how many skills fit.
  */
-export function planPrompt(goal: Goal, condition: Condition, settings: RunSettings, model: ModelSpec): PromptPlan {
+export function planPrompt(goal: Goal, condition: Condition, settings: Settings, model: ModelSpec): PromptPlan {
   const example = exampleFor(goal, condition, settings)
   if (condition.example && !example)
     throw new Error(`condition "${condition.name}": no reference notebook found in ${settings.oraclesDir}`)
   let user = goal.body
   if (example) {
-    user = `An example notebook for a different task, in the format to use:\n\n\`\`\`python\n${readFileSync(example, 'utf8').trimEnd()}\n\`\`\`\n\nYour task:\n\n${goal.body}`
+    const script = readFileSync(example, 'utf8').trimEnd()
+    const fence = '```'
+    user =
+      `An example notebook for a different task, in the format to use:\n\n${fence}python\n${script}\n${fence}\n\n` +
+      `Your task:\n\n${goal.body}`
   }
   const selection = skillsFor(goal, model, condition, settings, estimateTokens(ROLE_PROMPT) + estimateTokens(user))
   const skills = selection?.chosen ?? []

@@ -1,133 +1,193 @@
 import { mkdir, rename, writeFile } from 'node:fs/promises'
 import path from 'node:path'
-import { z } from 'zod'
+import type { Verdict } from '../checks/types.ts'
+import type { JudgeRecord } from '../judge/index.ts'
+import type { ExecutionReport } from '../notebook/report.ts'
+import { TrialRecordSchema, type TrialRecord, type TrialStatus } from '../results/schema.ts'
+import { appendRecord } from '../results/store.ts'
 
-/** judge_error: the notebook was produced (and executed) but no valid judgement could be had. */
-export const TRIAL_STATUSES = [
-  'pending',
-  'ok',
-  'generation_failed',
-  'execution_failed',
-  'infra_error',
-  'judge_error',
-] as const
-export type TrialStatus = (typeof TRIAL_STATUSES)[number]
+/** Who the trial is: one cell (and sample) of the matrix. */
+interface TrialIdentity {
+  runId: string
+  goal: TrialRecord['goal']
+  model: Omit<TrialRecord['model'], 'reported'>
+  condition: string
+  sample: number
+}
 
-export const CheckOutcomeSchema = z.object({
-  status: z.enum(['pass', 'fail', 'skip']),
-  message: z.string().optional(),
-  measured: z.record(z.string(), z.unknown()).optional(),
-  at: z.string(),
-})
-export type CheckOutcome = z.infer<typeof CheckOutcomeSchema>
+/**
+ * The trial's record, owned here and only here. Every change is a named transition — planned,
+ * prompted, restored, generated, executed, concluded, checked, judged, finished (or crashed) — that
+ * updates the one value and persists it: trial.json is rewritten atomically after each transition,
+ * and records.jsonl gets a line when the trial is planned and when it is finished, so a trial that
+ * started is never silently missing from the results.
+ */
+export class TrialState {
+  private constructor(
+    readonly dir: string,
+    private readonly resultsDir: string,
+    private readonly record: TrialRecord,
+  ) {}
 
-/** One cell of the matrix, as it really happened. Failures are statuses, never scores. */
-export const TrialRecordSchema = z.object({
-  schema: z.literal('skilldelta.trial/1'),
-  runId: z.string(),
-  goal: z.object({ id: z.string(), hash: z.string(), file: z.string(), tier: z.string() }),
-  model: z.object({
-    name: z.string(),
-    provider: z.string(),
-    requested: z.string(),
-    reported: z.string().nullable(),
-    params: z.number().nullable(),
-  }),
-  condition: z.string(),
-  sample: z.number().int(),
-  status: z.enum(TRIAL_STATUSES),
-  error: z.string().optional(),
-  prompt: z
-    .object({
-      hash: z.string(),
-      /** Skills offered: why each was chosen, its size and (estimated) tokens. */
-      skills: z.array(
-        z.object({ name: z.string(), bytes: z.number(), tokens: z.number(), reason: z.string(), score: z.number() }),
-      ),
-      droppedSkills: z.array(z.object({ name: z.string(), tokens: z.number(), why: z.string() })),
-      skillBudgetTokens: z.number(),
-      example: z.string().optional(),
+  /** A new trial: its directory, trial.json, and the "planned" line in records.jsonl. */
+  static async plan(identity: TrialIdentity, dir: string, resultsDir: string, root: string): Promise<TrialState> {
+    await mkdir(dir, { recursive: true })
+    const state = new TrialState(dir, resultsDir, {
+      schema: 'skilldelta.trial/1',
+      runId: identity.runId,
+      goal: identity.goal,
+      model: { ...identity.model, reported: null },
+      condition: identity.condition,
+      sample: identity.sample,
+      status: 'pending',
+      stage: 'planned',
+      checks: {},
+      // paths relative to the project (dir) and to the trial directory (files): results stay portable
+      artifacts: { dir: path.relative(root, dir) },
+      startedAt: new Date().toISOString(),
     })
-    .optional(),
-  generation: z
-    .object({
-      tokensIn: z.number().nullable(),
-      tokensOut: z.number().nullable(),
-      latencyMs: z.number(),
-      finishReason: z.string().nullable(),
-      attempts: z.number().int(),
-    })
-    .optional(),
-  /** Driver/navigator generation: how it went and why it stopped. */
-  loop: z
-    .object({
-      rounds: z.number().int(),
-      turns: z.number().int(),
-      stopReason: z.string(),
-      skillsRead: z.array(z.string()).optional(),
-    })
-    .optional(),
-  execution: z
-    .object({
-      status: z.string(),
-      isolated: z.boolean(),
-      wallMs: z.number(),
-      cellsRun: z.number().int(),
-      codeCells: z.number().int(),
-      firstError: z.object({ cell: z.number().nullable(), ename: z.string(), evalue: z.string() }).nullable(),
-    })
-    .optional(),
-  /** Whether this trial (or its model call) came from the cache, and from which run. */
-  cache: z
-    .object({
-      mode: z.enum(['on', 'refresh', 'off']),
-      key: z.string(),
-      trial: z.enum(['hit', 'miss']),
-      call: z.enum(['hit', 'miss', 'none']),
-      from: z.string().optional(),
-    })
-    .optional(),
-  /** The independent judge's verdict on the executed notebook, or why there is none. */
-  judge: z
-    .object({
-      status: z.enum(['ok', 'error']),
-      model: z.object({ name: z.string(), requested: z.string(), reported: z.string().nullable() }),
-      /** Absent only when judging failed before the rubric or the digest existed. */
-      rubric: z.object({ hash: z.string(), version: z.string(), factsVersion: z.string() }).optional(),
-      digest: z
-        .object({
-          hash: z.string(),
-          chars: z.number().int(),
-          cells: z.number().int(),
-          truncatedCells: z.number().int(),
-        })
-        .optional(),
-      /** Integer 1–5 per dimension, and their mean (computed by the harness). */
-      scores: z.record(z.string(), z.number()).optional(),
-      mean: z.number().optional(),
-      reasons: z.record(z.string(), z.string()).optional(),
-      /** Passages addressed to the grader that the harness removed from the notebook. */
-      flags: z.array(z.object({ cell: z.number().int(), excerpt: z.string() })),
-      attempts: z.number().int(),
-      tokensIn: z.number().nullable(),
-      tokensOut: z.number().nullable(),
-      latencyMs: z.number(),
-      cache: z.enum(['hit', 'miss']),
-      error: z.object({ kind: z.string(), message: z.string() }).optional(),
-    })
-    .optional(),
-  checks: z.record(z.string(), CheckOutcomeSchema),
-  artifacts: z.record(z.string(), z.string()),
-  startedAt: z.string(),
-  finishedAt: z.string().optional(),
-})
-export type TrialRecord = z.infer<typeof TrialRecordSchema>
+    await state.save()
+    await appendRecord(resultsDir, state.record)
+    return state
+  }
 
-/** Write the record atomically, so a reader (or a killed run) never sees half a file. */
-export async function writeRecord(dir: string, record: TrialRecord): Promise<void> {
-  await mkdir(dir, { recursive: true })
-  const file = path.join(dir, 'trial.json')
-  const tmp = `${file}.${process.pid}.tmp`
-  await writeFile(tmp, `${JSON.stringify(TrialRecordSchema.parse(record), null, 2)}\n`)
-  await rename(tmp, file)
+  /** The record as it stands (a copy: change it only through the transitions). */
+  get value(): TrialRecord {
+    return structuredClone(this.record)
+  }
+
+  get status(): TrialStatus {
+    return this.record.status
+  }
+
+  /** The prompt the model gets, with the skills offered and dropped, and the cache key. */
+  async prompted(prompt: NonNullable<TrialRecord['prompt']>, cache: NonNullable<TrialRecord['cache']>): Promise<void> {
+    this.record.prompt = prompt
+    this.record.cache = cache
+    await this.save()
+  }
+
+  /**
+   * A cache hit: the finished trial's files were copied into this directory. Keep what happened
+   * (generation, execution, status); give it this run's identity; checks and the judge run again.
+   */
+  async restored(cached: TrialRecord, key: string): Promise<void> {
+    const { judge: _judgedInAnotherRun, ...finished } = cached
+    const mode = this.record.cache?.mode ?? 'on'
+    Object.assign(this.record, {
+      ...finished,
+      runId: this.record.runId,
+      stage: 'executed',
+      artifacts: { ...cached.artifacts, dir: this.record.artifacts.dir ?? '' },
+      checks: {},
+      startedAt: this.record.startedAt,
+      cache: { mode, key: key.slice(0, 16), trial: 'hit', call: 'none', from: cached.runId },
+    } satisfies Partial<TrialRecord>)
+    delete this.record.finishedAt
+    await this.save()
+  }
+
+  /** The model's side is done: what it cost, what it reported, how the loop ended. */
+  async generated(update: {
+    generation: NonNullable<TrialRecord['generation']>
+    reportedModel: string | null
+    loop?: TrialRecord['loop']
+    calls: NonNullable<TrialRecord['cache']>['call']
+    artifacts: Record<string, string>
+  }): Promise<void> {
+    this.record.generation = update.generation
+    if (update.reportedModel) this.record.model.reported = update.reportedModel
+    if (update.loop) this.record.loop = update.loop
+    if (this.record.cache) this.record.cache.call = update.calls
+    Object.assign(this.record.artifacts, update.artifacts)
+    if (this.record.stage === 'planned') this.record.stage = 'generated'
+    await this.save()
+  }
+
+  /** A notebook was executed (driver/navigator executes after every round: the last one counts). */
+  async executed(notebook: string, execution: ExecutionReport): Promise<void> {
+    this.record.artifacts.notebook = path.relative(this.dir, notebook)
+    this.record.execution = {
+      status: execution.status,
+      isolated: execution.isolated,
+      wallMs: execution.wallMs,
+      cellsRun: execution.cells.filter((c) => c.status === 'ok' || c.status === 'error' || c.status === 'timeout')
+        .length,
+      codeCells: execution.cells.filter((c) => c.status !== 'skipped').length,
+      firstError: execution.firstError
+        ? { cell: execution.firstError.cell, ename: execution.firstError.ename, evalue: execution.firstError.evalue }
+        : null,
+    }
+    if (execution.executedNotebook) this.record.artifacts.executed = path.relative(this.dir, execution.executedNotebook)
+    this.record.artifacts.execution = 'execution.json'
+    this.record.stage = 'executed'
+    await this.save()
+  }
+
+  /** The trial's outcome before checks: ok, or the status that explains why there is nothing (good) to check. */
+  async concluded(status: Exclude<TrialStatus, 'pending' | 'judge_error'>, error?: string | undefined): Promise<void> {
+    this.record.status = status
+    if (error) this.record.error = error
+    await this.save()
+  }
+
+  /** One check's verdict, with the numbers behind it. */
+  async checked(id: string, kind: { key: string; objective: boolean }, verdict: Verdict): Promise<void> {
+    this.record.checks[id] = {
+      kind: kind.key,
+      objective: kind.objective,
+      status: verdict.status,
+      ...(verdict.message && verdict.status !== 'pass' ? { message: verdict.message.slice(0, 4000) } : {}),
+      ...(Object.keys(verdict.measured).length ? { measured: verdict.measured } : {}),
+      at: new Date().toISOString(),
+    }
+    if (this.record.stage !== 'judged') this.record.stage = 'checked'
+    await this.save()
+  }
+
+  /** The judge's verdict. A failed judgement makes a clean trial `judge_error`; a failed execution keeps its status. */
+  async judged(judgement: JudgeRecord, artifacts: Record<string, string>): Promise<void> {
+    this.record.judge = judgement
+    Object.assign(this.record.artifacts, artifacts)
+    if (judgement.status === 'error' && this.record.status === 'ok') {
+      this.record.status = 'judge_error'
+      this.record.error = `judge ${judgement.model.name}: ${judgement.error?.message ?? 'no valid judgement'}`
+    }
+    this.record.stage = 'judged'
+    await this.save()
+  }
+
+  /** A file the harness added to the trial directory after the fact (the rendered HTML). */
+  async attached(key: string, file: string): Promise<void> {
+    this.record.artifacts[key] = file
+    await this.save()
+  }
+
+  /** The cell is over: the complete record goes to records.jsonl. */
+  async finished(): Promise<TrialRecord> {
+    if (this.record.status === 'pending') {
+      this.record.status = 'infra_error'
+      this.record.error ??= 'the trial ended without an outcome'
+    }
+    this.record.stage = 'finished'
+    this.record.finishedAt = new Date().toISOString()
+    await this.save()
+    await appendRecord(this.resultsDir, this.record)
+    return this.value
+  }
+
+  /** The harness itself failed: an infrastructure error with the reason, recorded like any outcome. */
+  async crashed(error: unknown): Promise<void> {
+    this.record.status = 'infra_error'
+    this.record.error = `the trial crashed: ${(error as Error)?.stack ?? String(error)}`.slice(0, 4000)
+    await this.save()
+  }
+
+  /** Atomically, so a reader (or a killed run) never sees half a file. */
+  private async save(): Promise<void> {
+    const file = path.join(this.dir, 'trial.json')
+    const tmp = `${file}.${process.pid}.tmp`
+    await writeFile(tmp, `${JSON.stringify(TrialRecordSchema.parse(this.record), null, 2)}\n`)
+    await rename(tmp, file)
+  }
 }

@@ -1,39 +1,25 @@
 import OpenAI from 'openai'
-import { structuredOutputOf, type ModelSpec } from '../config/models.ts'
-import { definedOnly } from '../util/defined.ts'
+import { structuredOutputOf, type ModelSpec } from '../../config/models.ts'
+import { definedOnly } from '../../util/defined.ts'
 import {
   apiKeyFor,
+  endpointTraits,
   ProviderError,
   type ChatMessage,
-  type Complete,
+  type CompletionRequest,
+  type Provider,
+  type ProviderReply,
   type ResponseFormat,
   type ToolCall,
-} from './types.ts'
+} from '../types.ts'
 
-type OpenAiLike = Extract<ModelSpec, { provider: 'openai' | 'fixture' }>
+type OpenAiSpec = Extract<ModelSpec, { provider: 'openai' }>
 
 const RETRYABLE = new Set([408, 409, 429, 500, 502, 503, 504])
 
-function clientFor(model: OpenAiLike, baseUrl: string | undefined, env: NodeJS.ProcessEnv): OpenAI {
-  if (model.provider === 'fixture') {
-    if (!baseUrl)
-      throw new ProviderError(
-        `model "${model.name}" is a fixture model but no fixture server is running (globalSetup did not start it)`,
-      )
-    return new OpenAI({ baseURL: baseUrl, apiKey: 'fixture', timeout: model.timeout_seconds * 1000, maxRetries: 0 })
-  }
-  // retries are the harness's (bounded, shared with every provider), not the client's
-  return new OpenAI({
-    baseURL: baseUrl ?? model.base_url,
-    apiKey: apiKeyFor(model, env) ?? 'not-needed',
-    timeout: model.timeout_seconds * 1000,
-    maxRetries: 0,
-  })
-}
-
 type WireMessage = OpenAI.Chat.Completions.ChatCompletionMessageParam
 
-export function toOpenAiMessages(messages: ChatMessage[]): WireMessage[] {
+function toOpenAiMessages(messages: ChatMessage[]): WireMessage[] {
   return messages.map((m): WireMessage => {
     if (m.role === 'tool') return { role: 'tool', tool_call_id: m.toolCallId, content: m.content }
     if (m.role === 'assistant' && m.toolCalls?.length) {
@@ -59,10 +45,9 @@ function parseArguments(text: string): unknown {
   }
 }
 
-function responseFormat(
-  model: OpenAiLike,
-  format: ResponseFormat | undefined,
-): Pick<OpenAI.Chat.Completions.ChatCompletionCreateParamsNonStreaming, 'response_format'> {
+type Params = OpenAI.Chat.Completions.ChatCompletionCreateParamsNonStreaming
+
+function responseFormat(model: ModelSpec, format: ResponseFormat | undefined): Pick<Params, 'response_format'> {
   const mode = structuredOutputOf(model)
   if (!format || mode === 'none') return {}
   if (mode === 'json_object') return { response_format: { type: 'json_object' } }
@@ -71,23 +56,41 @@ function responseFormat(
   }
 }
 
-/** OpenAI-compatible chat completions: OpenAI, vLLM, llama.cpp server, OpenRouter, Ollama's /v1, the fixture server. */
-export const completeOpenAI: Complete<OpenAiLike> = async (model, messages, options) => {
-  const client = clientFor(model, options.baseUrl, options.env ?? process.env)
-  const generation = definedOnly(model.generation)
+/** Where and how to reach an OpenAI-compatible endpoint. */
+interface OpenAiEndpoint {
+  baseUrl: string
+  apiKey: string
+}
+
+/**
+ * One chat completion over the OpenAI wire: OpenAI, vLLM, llama.cpp server, OpenRouter, Ollama's
+ * /v1, the fixture server. Retries are the model client's (bounded, shared by every provider).
+ */
+export async function completeOpenAiWire(
+  model: ModelSpec,
+  endpoint: OpenAiEndpoint,
+  request: CompletionRequest,
+  signal?: AbortSignal,
+): Promise<ProviderReply> {
+  const client = new OpenAI({
+    baseURL: endpoint.baseUrl,
+    apiKey: endpoint.apiKey,
+    timeout: model.timeout_seconds * 1000,
+    maxRetries: 0,
+  })
   let response: OpenAI.Chat.Completions.ChatCompletion
   try {
     response = await client.chat.completions.create(
       {
         model: model.model,
-        messages: toOpenAiMessages(messages),
-        ...generation,
-        ...(options.tools?.length
-          ? { tools: options.tools.map((t) => ({ type: 'function' as const, function: t })) }
+        messages: toOpenAiMessages(request.messages),
+        ...definedOnly(model.generation),
+        ...(request.tools?.length
+          ? { tools: request.tools.map((t) => ({ type: 'function' as const, function: t })) }
           : {}),
-        ...responseFormat(model, options.responseFormat),
+        ...responseFormat(model, request.responseFormat),
       },
-      options.signal ? { signal: options.signal } : {},
+      signal ? { signal } : {},
     )
   } catch (error) {
     if (error instanceof OpenAI.APIError) {
@@ -122,18 +125,34 @@ export const completeOpenAI: Complete<OpenAiLike> = async (model, messages, opti
 }
 
 /** A cheap reachability probe, so a run against a stopped server fails in seconds, not at every trial. */
-export async function probeOpenAI(
-  model: OpenAiLike,
-  env: NodeJS.ProcessEnv = process.env,
-): Promise<string | undefined> {
-  if (model.provider !== 'openai') return undefined
-  const apiKey = apiKeyFor(model, env) ?? 'not-needed' // a missing key is its own, clearer error
+async function probe(model: OpenAiSpec, env: NodeJS.ProcessEnv): Promise<string | undefined> {
+  let apiKey: string
+  try {
+    apiKey = apiKeyFor(model, env) ?? 'not-needed'
+  } catch (error) {
+    return (error as Error).message // the key's own, clearer error
+  }
   try {
     const client = new OpenAI({ baseURL: model.base_url, apiKey, timeout: 5_000, maxRetries: 0 })
     await client.models.list()
     return undefined
   } catch (error) {
     if (error instanceof OpenAI.APIError && error.status !== undefined) return undefined // it answered: reachable
-    return `${model.base_url} is not reachable (${(error as Error).message}); start the server or pick another --project`
+    const why = (error as Error).message
+    return `${model.base_url} is not reachable (${why}); start the server or pick another --project`
   }
+}
+
+export const openaiProvider: Provider<OpenAiSpec> = {
+  kind: 'openai',
+  defaultStrategy: 'driver-navigator',
+  complete: (model, request, context) =>
+    completeOpenAiWire(
+      model,
+      { baseUrl: model.base_url, apiKey: apiKeyFor(model, context.env) ?? 'not-needed' },
+      request,
+      context.signal,
+    ),
+  ...endpointTraits<OpenAiSpec>('openai', (model) => model.base_url),
+  unavailable: (model, context) => probe(model, context.env),
 }

@@ -1,7 +1,10 @@
-import { appendFile } from 'node:fs/promises'
-import type { ChatResult } from '../models/chat.ts'
-import type { ChatMessage, ToolCall, ToolSpec } from '../models/types.ts'
-import type { ExecutionReport } from '../notebook/report.ts'
+import { appendFile, writeFile } from 'node:fs/promises'
+import path from 'node:path'
+import type { ModelReply } from '../../models/client.ts'
+import type { ChatMessage, ToolCall, ToolSpec } from '../../models/types.ts'
+import type { ExecutionReport } from '../../notebook/report.ts'
+import { checkSyntax } from '../../notebook/syntax.ts'
+import type { GenerationStrategy } from './types.ts'
 import {
   DRIVER_TOOLS,
   NAVIGATOR_TOOLS,
@@ -18,27 +21,24 @@ import {
  * structured verdict (a tool call validated by zod), never on a phrase in free text.
  */
 
-export interface LoopLimits {
+interface LoopLimits {
   maxRounds: number
   maxDriverTurns: number
   maxToolResultChars: number
   /** The same tool call with the same arguments this many times in a row stops the loop. */
   repeatLimit: number
-  /** Wall-clock budget for the whole trial's generation (model calls and executions). */
-  maxSeconds: number
 }
-export const DEFAULT_LIMITS: LoopLimits = {
+const DEFAULT_LIMITS: LoopLimits = {
   maxRounds: 3,
   maxDriverTurns: 16,
   maxToolResultChars: 4_000,
   repeatLimit: 3,
-  maxSeconds: 1_800,
 }
 
-export type StopReason =
+type StopReason =
   'accepted' | 'gave_up' | 'max_rounds' | 'max_turns' | 'repetition' | 'no_verdict' | 'empty_notebook' | 'trial_timeout'
 
-export interface LoopResult {
+interface LoopResult {
   draft: NotebookDraft
   /** The last execution: what checks and the judge see. */
   execution?: ExecutionReport
@@ -51,7 +51,7 @@ export interface LoopResult {
   skillsRead: string[]
 }
 
-export interface LoopContext {
+interface LoopContext {
   goal: string
   /** Skill text for the system prompts ('' when the condition has none or delivers on demand). */
   skills: string
@@ -59,24 +59,28 @@ export interface LoopContext {
   catalog?: { name: string; description: string; body: string }[]
   /** compile() the code cells; problems go back to the driver at once. */
   checkSyntax?: (sources: string[]) => Promise<{ cell: number; line: number | null; message: string }[]>
-  call: (role: 'driver' | 'navigator', messages: ChatMessage[], tools?: ToolSpec[]) => Promise<ChatResult>
+  call: (role: 'driver' | 'navigator', messages: ChatMessage[], tools?: ToolSpec[]) => Promise<ModelReply>
   execute: (draft: NotebookDraft) => Promise<ExecutionReport>
   transcript: string
   limits?: Partial<LoopLimits>
+  /** The trial's deadline (derived in config/limits.ts): when it fires the loop ends as trial_timeout. */
+  signal?: AbortSignal
 }
 
-export const NAVIGATOR_PROMPT = `You are the navigator in a pair writing a Jupyter notebook with The Virtual Brain (tvb-library 2.10, \
-Python 3.11, numpy, scipy, matplotlib; TVB's default data is installed; no internet). You plan and you review; \
-you never write code yourself. The driver builds the notebook with cell tools and the harness executes it.`
+const NAVIGATOR_PROMPT = `You are the navigator in a pair writing a Jupyter notebook with The Virtual Brain \
+(tvb-library 2.10, Python 3.11, numpy, scipy, matplotlib; TVB's default data is installed; no internet). You plan and \
+you review; you never write code yourself. The driver builds the notebook with cell tools and the harness executes it.`
 
-export const DRIVER_PROMPT = `You are the driver in a pair writing a Jupyter notebook with The Virtual Brain (tvb-library 2.10, \
-Python 3.11, numpy, scipy, matplotlib; TVB's default data is installed; no internet). Build the notebook ONLY with \
-the tools: add_cell, replace_cell, delete_cell, list_cells, read_cell. Keep results in top-level variables. When the \
-notebook is complete, call finish. The harness then executes it top to bottom in a fresh kernel and reports back.`
+const DRIVER_PROMPT = `You are the driver in a pair writing a Jupyter notebook with The Virtual Brain \
+(tvb-library 2.10, Python 3.11, numpy, scipy, matplotlib; TVB's default data is installed; no internet). Build the \
+notebook ONLY with the tools: add_cell, replace_cell, delete_cell, list_cells, read_cell. Keep results in top-level \
+variables. When the notebook is complete, call finish. The harness then executes it top to bottom in a fresh kernel \
+and reports back.`
 
 function withSkills(prompt: string, skills: string, catalog?: LoopContext['catalog']): string {
   if (catalog?.length) {
-    return `${prompt}\n\n# Skills\nDomain notes you can read with the read_skill tool when useful:\n${catalog.map((s) => `- ${s.name}: ${s.description}`).join('\n')}`
+    const listed = catalog.map((s) => `- ${s.name}: ${s.description}`).join('\n')
+    return `${prompt}\n\n# Skills\nDomain notes you can read with the read_skill tool when useful:\n${listed}`
   }
   return skills ? `${prompt}\n\n# Skills\nDomain notes you can rely on:\n\n${skills}` : prompt
 }
@@ -85,7 +89,7 @@ const cap = (text: string, limit: number) =>
   text.length <= limit ? text : `${text.slice(0, limit)}\n… [${text.length - limit} more characters cut]`
 
 /** A short execution report for the models: status, the failing cell and the end of its traceback. */
-export function executionSummary(report: ExecutionReport): string {
+function executionSummary(report: ExecutionReport): string {
   if (report.status === 'ok')
     return `Executed: all ${report.cells.filter((c) => c.status === 'ok').length} code cells ran without error.`
   if (report.status === 'invalid_notebook')
@@ -109,11 +113,13 @@ function digest(draft: NotebookDraft, limit: number): string {
     .join('\n')
 }
 
-export async function driverNavigatorLoop(context: LoopContext): Promise<LoopResult> {
-  const limits = { ...DEFAULT_LIMITS, ...context.limits }
-  const draft = new NotebookDraft()
+/**
+ * The loop, ended by the navigator's verdict, a limit, or the trial's deadline. At the deadline
+ * whatever runs is cancelled and the last COMPLETED execution is what the trial keeps.
+ */
+async function driverNavigatorLoop(context: LoopContext): Promise<LoopResult> {
   const result: LoopResult = {
-    draft,
+    draft: new NotebookDraft(),
     rounds: 0,
     turns: 0,
     stopReason: 'max_rounds',
@@ -121,12 +127,27 @@ export async function driverNavigatorLoop(context: LoopContext): Promise<LoopRes
     tokensOut: 0,
     skillsRead: [],
   }
-  const deadline = Date.now() + limits.maxSeconds * 1000
   const log = (entry: Record<string, unknown>) =>
     appendFile(
       context.transcript,
       `${JSON.stringify({ turn: result.turns, at: new Date().toISOString(), ...entry })}\n`,
     )
+  try {
+    return await loop(context, result, log)
+  } catch (error) {
+    if (!context.signal?.aborted) throw error
+    await log({ role: 'harness', content: 'stopped: the trial reached its deadline' })
+    return { ...result, stopReason: 'trial_timeout' }
+  }
+}
+
+async function loop(
+  context: LoopContext,
+  result: LoopResult,
+  log: (entry: Record<string, unknown>) => Promise<void>,
+): Promise<LoopResult> {
+  const limits = { ...DEFAULT_LIMITS, ...context.limits }
+  const { draft } = result
   const call = async (role: 'driver' | 'navigator', messages: ChatMessage[], tools?: ToolSpec[]) => {
     const reply = await context.call(role, messages, tools)
     result.tokensIn += reply.tokensIn ?? 0
@@ -148,7 +169,9 @@ export async function driverNavigatorLoop(context: LoopContext): Promise<LoopRes
     { role: 'system', content: navigatorSystem },
     {
       role: 'user',
-      content: `${context.goal}\n\nWrite a short, numbered plan for the driver: which cells, in which order, with which TVB calls.`,
+      content:
+        `${context.goal}\n\n` +
+        'Write a short, numbered plan for the driver: which cells, in which order, with which TVB calls.',
     },
   ])
   const driver: ChatMessage[] = [
@@ -166,7 +189,7 @@ export async function driverNavigatorLoop(context: LoopContext): Promise<LoopRes
     let silentTurns = 0
     while (!finished) {
       if (result.turns >= limits.maxDriverTurns * limits.maxRounds) return { ...result, stopReason: 'max_turns' }
-      if (Date.now() > deadline) return { ...result, stopReason: 'trial_timeout' }
+      context.signal?.throwIfAborted()
       result.turns += 1
       const reply = await call('driver', driver, driverTools)
       driver.push({ role: 'assistant', content: reply.content, toolCalls: reply.toolCalls })
@@ -208,7 +231,8 @@ export async function driverNavigatorLoop(context: LoopContext): Promise<LoopRes
         )
         const problems = await context.checkSyntax(code.map((c) => c.source))
         if (problems.length) {
-          const report = `Syntax check: ${problems.map((p) => `cell ${code[p.cell]?.index} line ${p.line ?? '?'}: ${p.message}`).join('; ')}. Fix these before finishing.`
+          const found = problems.map((p) => `cell ${code[p.cell]?.index} line ${p.line ?? '?'}: ${p.message}`)
+          const report = `Syntax check: ${found.join('; ')}. Fix these before finishing.`
           driver.push({ role: 'user', content: report })
           await log({ role: 'harness', content: report })
           finished = false
@@ -220,15 +244,20 @@ export async function driverNavigatorLoop(context: LoopContext): Promise<LoopRes
       await log({ role: 'harness', content: 'the driver left no code to execute' })
       return { ...result, stopReason: 'empty_notebook' }
     }
-    result.execution = await context.execute(draft)
-    const summary = executionSummary(result.execution)
+    const execution = await context.execute(draft)
+    context.signal?.throwIfAborted() // an execution cut off by the deadline is not a result
+    result.execution = execution
+    const summary = executionSummary(execution)
     await log({ role: 'harness', content: summary })
 
     const review: ChatMessage[] = [
       { role: 'system', content: navigatorSystem },
       {
         role: 'user',
-        content: `${context.goal}\n\nThe notebook after round ${result.rounds}:\n${digest(draft, 12_000)}\n\n${summary}\n\nCall verdict: accept if the notebook does the task correctly, revise with precise feedback otherwise, or give_up.`,
+        content:
+          `${context.goal}\n\nThe notebook after round ${result.rounds}:\n${digest(draft, 12_000)}\n\n${summary}\n\n` +
+          'Call verdict: accept if the notebook does the task correctly, revise with precise feedback otherwise, ' +
+          'or give_up.',
       },
     ]
     let verdict: { decision: 'accept' | 'revise' | 'give_up'; feedback: string } | undefined
@@ -256,7 +285,9 @@ export async function driverNavigatorLoop(context: LoopContext): Promise<LoopRes
     if (verdict.decision === 'give_up') return { ...result, stopReason: 'gave_up' }
     driver.push({
       role: 'user',
-      content: `${summary}\n\nThe navigator asks for a revision:\n${verdict.feedback}\n\nFix the notebook with the tools, then call finish.`,
+      content:
+        `${summary}\n\nThe navigator asks for a revision:\n${verdict.feedback}\n\n` +
+        'Fix the notebook with the tools, then call finish.',
     })
   }
   return { ...result, rounds: limits.maxRounds, stopReason: 'max_rounds' }
@@ -279,4 +310,59 @@ function readSkill(catalog: NonNullable<LoopContext['catalog']>, call: ToolCall,
   if (!skill) return `error: no skill named "${parsed.args.name}"; listed: ${catalog.map((s) => s.name).join(', ')}`
   if (!read.includes(skill.name)) read.push(skill.name)
   return skill.body
+}
+
+/** The strategy: the loop, with the harness's model client, executions and transcript. */
+export const driverNavigator: GenerationStrategy = async (context) => {
+  const { plan, dir } = context
+  const calls = { made: 0, cached: 0 }
+  let reportedModel: string | null = null
+  const started = performance.now()
+  const notebook = path.join(dir, 'workflow.ipynb')
+  const loop = await driverNavigatorLoop({
+    goal: plan.task,
+    skills: plan.skillText,
+    ...(plan.catalog ? { catalog: plan.catalog } : {}),
+    checkSyntax,
+    transcript: path.join(dir, 'transcript.jsonl'),
+    signal: context.signal,
+    call: async (_role, messages, tools) => {
+      const reply = await context.client.complete(
+        context.model,
+        { messages, ...(tools ? { tools } : {}) },
+        { sample: context.sample, signal: context.signal },
+      )
+      calls[reply.cached ? 'cached' : 'made'] += 1
+      reportedModel = reply.reportedModel
+      return reply
+    },
+    execute: async (draft) => {
+      await writeFile(notebook, draft.toJson())
+      return context.execute(notebook)
+    },
+  })
+  const timedOut = loop.stopReason === 'trial_timeout'
+  return {
+    ...(loop.execution ? { execution: loop.execution } : {}),
+    ...(loop.execution
+      ? {}
+      : { failure: `the driver/navigator loop stopped (${loop.stopReason}) before any notebook was executed` }),
+    ...(timedOut ? { timedOut } : {}),
+    generation: {
+      tokensIn: loop.tokensIn,
+      tokensOut: loop.tokensOut,
+      latencyMs: performance.now() - started,
+      finishReason: loop.stopReason,
+      attempts: calls.made + calls.cached,
+    },
+    reportedModel,
+    loop: {
+      rounds: loop.rounds,
+      turns: loop.turns,
+      stopReason: loop.stopReason,
+      ...(plan.catalog ? { skillsRead: loop.skillsRead } : {}),
+    },
+    calls,
+    artifacts: { transcript: 'transcript.jsonl' },
+  }
 }

@@ -1,5 +1,5 @@
 /** Where the model's notebook is in its reply: a fenced python block, or a bare percent script. */
-export type Extraction = { ok: true; script: string } | { ok: false; reason: string }
+type Extraction = { ok: true; script: string } | { ok: false; reason: string }
 
 const FENCE = /```(?:python|py|ipython)?[ \t]*\r?\n([\s\S]*?)```/g
 

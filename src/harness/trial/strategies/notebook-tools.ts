@@ -1,5 +1,5 @@
 import { z } from 'zod'
-import type { ToolCall, ToolSpec } from '../models/types.ts'
+import type { ToolCall, ToolSpec } from '../../models/types.ts'
 
 /**
  * The driver edits the notebook only through these cell-level tools; the harness owns the .ipynb

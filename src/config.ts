@@ -1,0 +1,108 @@
+import path from 'node:path'
+import type { Plugin } from 'vite'
+import { defineConfig, mergeConfig, type TestProjectInlineConfiguration, type ViteUserConfig } from 'vitest/config'
+import { AblationReporter } from '../reporters/ablation.ts'
+import { ProgressReporter } from '../reporters/progress.ts'
+import { readEnv } from './harness/config/env.ts'
+import { loadModelsFile } from './harness/config/models.ts'
+import { PACKAGE_ROOT, RUNTIME_MODULE } from './harness/config/paths.ts'
+import { runOf } from './harness/config/run.ts'
+import {
+  resolveSettings,
+  SkilldeltaOptionsSchema,
+  type Settings,
+  type SkilldeltaOptions,
+} from './harness/config/settings.ts'
+import { compileGoal } from './harness/goal/compile.ts'
+import { resolveJudge } from './harness/judge/index.ts'
+import { MatrixSequencer } from './harness/runtime/sequencer.ts'
+import type { JudgePlan } from './harness/runtime/provided.ts'
+
+import './harness/runtime/provided.ts'
+
+const GOAL_FILE = /\.GOAL\.md$/i
+const HARNESS_DIRS = ['src/harness', 'src/matchers'].map((dir) => path.join(PACKAGE_ROOT, dir))
+const isHarnessFrame = (file: string): boolean => HARNESS_DIRS.some((dir) => file.startsWith(dir))
+
+/**
+ * The Vite plugin: GOAL.md files become test modules (with source maps back to the .md), the
+ * matchers are registered, and every project of the run gets the run's settings — resolved once,
+ * with one run id per Vitest invocation.
+ */
+export function skilldelta(settings: Settings): Plugin {
+  const runId = readEnv().SKILLDELTA_RUN_ID
+  return {
+    name: 'skilldelta',
+    enforce: 'pre',
+    config: () => ({
+      test: {
+        setupFiles: [path.join(PACKAGE_ROOT, 'src/matchers/index.ts')],
+        globalSetup: [path.join(PACKAGE_ROOT, 'src/harness/runtime/global-setup.ts')],
+        // the same GOAL.md runs once per model: shard by (project, file), not by file alone
+        sequence: { sequencer: MatrixSequencer },
+        // compiled checks carry their own timeouts (config/limits.ts); this is for hand-written tests
+        testTimeout: 300_000,
+        // Point failures at the GOAL.md line, not at harness internals (SKILLDELTA_DEBUG=1 keeps them).
+        onStackTrace: (_error, frame) => settings.debug || !isHarnessFrame(frame.file),
+      },
+    }),
+    configureVitest({ vitest, project }) {
+      project.provide('skilldelta:run', runOf(vitest, settings, runId))
+    },
+    transform(source, id) {
+      const file = id.split('?')[0] ?? id
+      if (!GOAL_FILE.test(file)) return null
+      const { code, map } = compileGoal(source, file, { runtimeImport: RUNTIME_MODULE })
+      return { code, map: JSON.stringify(map) }
+    },
+  }
+}
+
+export interface SkilldeltaConfig extends SkilldeltaOptions {
+  /** Any other Vitest/Vite configuration, merged over what skilldelta sets (e.g. `{ test: { maxWorkers: 4 } }`). */
+  vitest?: ViteUserConfig
+}
+
+/**
+ * The whole skilldelta setup in one call: the plugin, one Vitest project per model in models.yaml
+ * (`vitest run --project <name>`), and the reporters (progress, skill Δ tables; Allure with
+ * SKILLDELTA_ALLURE=1).
+ *
+ *   export default defineSkilldeltaConfig({ conditions: ['zero_shot', 'with_skills'], epochs: 3 })
+ */
+export function defineSkilldeltaConfig(config: SkilldeltaConfig = {}): ViteUserConfig {
+  const { vitest: extra, ...options } = config
+  const parsed = SkilldeltaOptionsSchema.parse(options)
+  const settings = resolveSettings(options, process.cwd())
+  const models = loadModelsFile(settings.modelsFile)
+  const judge = resolveJudge(models, settings.judgeOverride)
+  const plan: JudgePlan = judge
+    ? { setup: judge }
+    : { unavailable: 'no judge model configured: name one under judge: in models.yaml, or set SKILLDELTA_JUDGE' }
+  const projects: TestProjectInlineConfiguration[] = models.models.map((model) => ({
+    extends: true,
+    test: {
+      name: model.name,
+      include: parsed.include,
+      provide: { 'skilldelta:model': model, 'skilldelta:judge': plan },
+    },
+  }))
+  const allure: [string, Record<string, unknown>][] = settings.allure
+    ? [['allure-vitest/reporter', { resultsDir: 'allure-results' }]]
+    : []
+  const base = defineConfig({
+    plugins: [skilldelta(settings)],
+    test: {
+      projects,
+      reporters: [
+        'default',
+        new ProgressReporter(),
+        new AblationReporter({ resultsDir: settings.resultsDir }),
+        ...allure,
+      ],
+    },
+  })
+  return extra ? mergeConfig(base, extra) : base
+}
+
+export type { SkilldeltaOptions }

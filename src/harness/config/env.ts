@@ -1,0 +1,58 @@
+import { z } from 'zod'
+
+/**
+ * Every SKILLDELTA_* variable (and CI) is parsed here, once, with zod; the rest of the harness
+ * receives the values. The README's "Environment variables" table documents the same list.
+ * (scripts/setup.mjs reads SKILLDELTA_PYTHON_BASE and SKILLDELTA_NO_SYSTEM_PACKAGES itself: it
+ * runs before any npm package, zod included, is installed.)
+ */
+
+const flag = z.enum(['0', '1', 'true', 'false']).transform((value) => value === '1' || value === 'true')
+const positiveInt = z.coerce.number().int().min(1)
+
+const EnvSchema = z.object({
+  /** The run id (directory name under results/); default: a new timestamped id per invocation. */
+  SKILLDELTA_RUN_ID: z
+    .string()
+    .regex(/^[A-Za-z0-9][A-Za-z0-9._-]*$/, 'letters, digits, ".", "_" and "-" (it names a directory)')
+    .optional(),
+  /** Samples per (goal, model, condition) cell; overrides `epochs`. */
+  SKILLDELTA_EPOCHS: positiveInt.optional(),
+  /** auto | bwrap | none; overrides `execution.sandbox`. */
+  SKILLDELTA_SANDBOX: z.enum(['auto', 'bwrap', 'none']).optional(),
+  /** on (read and write, default) | refresh (write only) | off. */
+  SKILLDELTA_CACHE: z.enum(['on', 'refresh', 'off']).default('on'),
+  /** Where the model-call and trial cache lives (default: .cache/skilldelta in the package). */
+  SKILLDELTA_CACHE_DIR: z.string().min(1).optional(),
+  /** The judge: a model name from models.yaml, or "none". Overrides `judge.model`. */
+  SKILLDELTA_JUDGE: z.string().min(1).optional(),
+  /** 1: keep harness frames in stack traces. */
+  SKILLDELTA_DEBUG: flag.default(false),
+  /** The harness's Python (default: the project's .venv). */
+  SKILLDELTA_PYTHON: z.string().min(1).optional(),
+  /** 1: also write Allure results (allure-results/). */
+  SKILLDELTA_ALLURE: flag.default(false),
+  /** A file the fixture server appends one line per model request to (tests count real calls). */
+  SKILLDELTA_FIXTURE_LOG: z.string().min(1).optional(),
+  /** Set by CI systems: in CI, `sandbox: auto` means bubblewrap is required. */
+  CI: z
+    .string()
+    .optional()
+    .transform((value) => value !== undefined && value !== '' && value !== 'false' && value !== '0'),
+})
+export type Env = z.infer<typeof EnvSchema>
+
+class EnvError extends Error {
+  override name = 'EnvError'
+}
+
+/** Parse the environment; a bad value names the variable, what it got, and what it accepts. */
+export function readEnv(env: NodeJS.ProcessEnv = process.env): Env {
+  const parsed = EnvSchema.safeParse(Object.fromEntries(Object.entries(env).filter(([, value]) => value !== '')))
+  if (parsed.success) return parsed.data
+  const problems = parsed.error.issues.map((issue) => {
+    const name = String(issue.path[0])
+    return `${name}="${env[name]}": ${issue.message}`
+  })
+  throw new EnvError(`bad environment variable${problems.length > 1 ? 's' : ''}: ${problems.join('; ')}`)
+}

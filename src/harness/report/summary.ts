@@ -1,0 +1,71 @@
+import type { TrialRecord } from '../results/schema.ts'
+import { terminalTable } from './table.ts'
+
+/** `skilldelta run`'s summary: trials and statuses per model and condition, from records.jsonl. */
+interface RunSummaryRow {
+  model: string
+  condition: string
+  trials: number
+  statuses: Record<string, number>
+  unfinished: number
+  checks: { pass: number; fail: number; skip: number }
+  tokensOut: number
+}
+
+export function summariseRecords(records: TrialRecord[], unfinished: TrialRecord[] = []): RunSummaryRow[] {
+  const rows = new Map<string, RunSummaryRow>()
+  const row = (record: TrialRecord): RunSummaryRow => {
+    const key = `${record.model.name}\u0000${record.condition}`
+    let found = rows.get(key)
+    if (!found) {
+      found = {
+        model: record.model.name,
+        condition: record.condition,
+        trials: 0,
+        statuses: {},
+        unfinished: 0,
+        checks: { pass: 0, fail: 0, skip: 0 },
+        tokensOut: 0,
+      }
+      rows.set(key, found)
+    }
+    return found
+  }
+  for (const record of records) {
+    const r = row(record)
+    r.trials += 1
+    r.statuses[record.status] = (r.statuses[record.status] ?? 0) + 1
+    for (const check of Object.values(record.checks)) r.checks[check.status] += 1
+    r.tokensOut += record.generation?.tokensOut ?? 0
+  }
+  for (const record of unfinished) row(record).unfinished += 1
+  return [...rows.values()].sort((a, b) => a.model.localeCompare(b.model) || a.condition.localeCompare(b.condition))
+}
+
+export function formatSummary(rows: RunSummaryRow[]): string {
+  const header = [
+    'model',
+    'condition',
+    'trials',
+    'ok',
+    'gen failed',
+    'exec failed',
+    'infra',
+    'unfinished',
+    'checks passed',
+    'tokens out',
+  ]
+  const body = rows.map((r) => [
+    r.model,
+    r.condition,
+    String(r.trials),
+    String(r.statuses.ok ?? 0),
+    String(r.statuses.generation_failed ?? 0),
+    String(r.statuses.execution_failed ?? 0),
+    String(r.statuses.infra_error ?? 0),
+    String(r.unfinished),
+    `${r.checks.pass}/${r.checks.pass + r.checks.fail}${r.checks.skip ? ` (+${r.checks.skip} skipped)` : ''}`,
+    String(r.tokensOut),
+  ])
+  return terminalTable([header, ...body])
+}

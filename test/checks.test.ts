@@ -1,0 +1,150 @@
+import { existsSync, readFileSync } from 'node:fs'
+import path from 'node:path'
+import { execa } from 'execa'
+import { describe, expect, test } from 'vitest'
+import type { SignalSubject } from '../src/harness/analysis/select.ts'
+import { finite } from '../src/harness/checks/finite.ts'
+import { CHECK_KINDS, checkKind, ChecksSchema, instantiateChecks } from '../src/harness/checks/registry.ts'
+import type { CheckInputs } from '../src/harness/checks/types.ts'
+import { compileGoal } from '../src/harness/goal/compile.ts'
+import { TrialRecordSchema } from '../src/harness/results/schema.ts'
+import { ROOT, scratchProject, tempDir, writeSignal } from './helpers.ts'
+
+const dir = tempDir('sd-checks-')
+
+describe('the check registry', () => {
+  test('every kind has a unique key, a schema, a test name, and says what it needs', () => {
+    const keys = CHECK_KINDS.map((k) => k.key)
+    expect(new Set(keys).size).toBe(keys.length)
+    for (const kind of CHECK_KINDS) {
+      expect(kind.summary.length).toBeGreaterThan(10)
+      expect(kind.needs.length).toBeGreaterThan(0)
+      expect(checkKind(kind.key)).toBe(kind)
+    }
+    expect(() => checkKind('nope')).toThrow(/unknown check kind "nope" \(known: executes, /)
+  })
+
+  test('the frontmatter block is built from the registry: `true` means defaults, `false` turns a kind off', () => {
+    const block = ChecksSchema.parse({ executes: false, finite: true, psd_peak: [{ band: [8, 12] }, { band: [1, 4] }] })
+    const instances = instantiateChecks(block, (key, index) => (index ?? 0) + key.length)
+    expect(instances.map((c) => [c.id, c.kind, c.name])).toEqual([
+      ['psd_peak[0]', 'psd_peak', 'PSD peak in 8–12 Hz'],
+      ['psd_peak[1]', 'psd_peak', 'PSD peak in 1–4 Hz'],
+      ['finite[0]', 'finite', 'finite, non-flat signal'],
+    ])
+    expect(instances[2]?.params).toEqual({ signal: 'auto', variable_index: 0, min_std: 1e-9 })
+    expect(ChecksSchema.safeParse({ finite: { signal: 'auto', min_std: -1 } }).success).toBe(false)
+  })
+})
+
+describe('finite: a kind added through the registry alone', () => {
+  const inputs = (file: string): CheckInputs => ({
+    execution: () => ({ executed: false, reason: 'unused' }),
+    signal: async (): Promise<SignalSubject> => ({
+      found: true,
+      signal: {
+        id: 'signal-0',
+        source: 'd',
+        kind: 'arrays',
+        monitor: null,
+        shape: [2000, 3],
+        samples: 2000,
+        dt_ms: 1,
+        start_ms: 0,
+        duration_ms: 2000,
+        file,
+      },
+      outDir: dir,
+      label: 'd',
+    }),
+    judgement: async () => ({ judged: false, reason: 'unused' }),
+    outDir: dir,
+  })
+  const assess = async (name: string, data: string) => {
+    const file = await writeSignal(path.join(dir, `${name}.npz`), { time: 'np.arange(0, 2000, 1.0)', data })
+    return finite.assess(finite.schema.parse({}), inputs(file))
+  }
+
+  test('a finite oscillation passes, with the numbers', async () => {
+    const verdict = await assess('ok', 'np.sin(2*np.pi*10*time[:, None]/1000) * np.ones((1, 3))')
+    expect(verdict).toMatchObject({ status: 'pass', measured: { nonFinite: 0, values: 6000, regions: 3 } })
+  })
+
+  test('a diverged simulation (NaN/Inf from some time on) fails and says when it diverged', async () => {
+    const verdict = await assess(
+      'nan',
+      'np.where(time[:, None] >= 1500, np.nan, np.sin(time[:, None])) * np.ones((1, 3))',
+    )
+    expect(verdict.status).toBe('fail')
+    expect(verdict.message).toMatch(/1500 of 6000 values are NaN or infinite \(from 1500 ms\)/)
+  })
+
+  test('a flat line fails, however finite', async () => {
+    const verdict = await assess('flat', 'np.full((2000, 3), 0.25)')
+    expect(verdict).toMatchObject({ status: 'fail', message: expect.stringContaining('it is flat') })
+  })
+
+  test('region-first data is refused, not misread', async () => {
+    const verdict = await assess('transposed', 'np.zeros((3, 2000))')
+    expect(verdict).toMatchObject({ status: 'fail', message: expect.stringContaining('time-first') })
+  })
+
+  test('it appears in compile output, in the Vitest result tree, and in trial.json', async () => {
+    const goal = (title: string) => `---\nchecks:\n  finite: true\n---\n# Goal: ${title}\n\nSimulate a signal.\n`
+    const notebook = (values: string) =>
+      `"\`\`\`python\\n# %%\\nimport numpy as np\\nt = np.arange(0, 1000, 1.0)\\nd = ${values}\\n\`\`\`"`
+    const project = scratchProject('finite-kind', `{ conditions: ['zero_shot' as const] }`, {
+      'models.yaml': 'models:\n  - { name: tiny, provider: fixture, model: t/tiny, script: script.yaml }\n',
+      'script.yaml': [
+        'replies:',
+        `  - { when: { contains: "Goal: Good signal" }, text: ${notebook('np.sin(t / 10)[:, None] * np.ones((1, 4))')} }`,
+        `  - { when: { contains: "Goal: Diverged signal" }, text: ${notebook('np.full((1000, 4), np.inf)')} }`,
+      ].join('\n'),
+      'benchmarks/tutorial/good.GOAL.md': goal('Good signal'),
+      'benchmarks/tutorial/diverged.GOAL.md': goal('Diverged signal'),
+    })
+    const compiled = compileGoal(goal('Good signal'), path.join(project, 'benchmarks/tutorial/good.GOAL.md'), {
+      runtimeImport: 'x',
+    })
+    expect(compiled.code).toContain(
+      'test("finite, non-flat signal", (context) => trial.check(context, 1), trial.timeout(1))',
+    )
+
+    const report = path.join(dir, 'finite.json')
+    const result = await execa(
+      'node',
+      [path.join(ROOT, 'node_modules/vitest/vitest.mjs'), 'run', '--reporter=json', `--outputFile=${report}`],
+      { cwd: project, reject: false, env: { SKILLDELTA_RUN_ID: 'finite', CI: 'true', SKILLDELTA_JUDGE: '' } },
+    )
+    const json = JSON.parse(readFileSync(report, 'utf8')) as {
+      testResults: { name: string; assertionResults: { fullName: string; status: string }[] }[]
+    }
+    const statuses = Object.fromEntries(
+      json.testResults.flatMap((f) =>
+        f.assertionResults.map((a) => [`${path.basename(f.name)} › ${a.fullName}`, a.status]),
+      ),
+    )
+    expect(statuses, result.stderr).toEqual({
+      'good.GOAL.md › zero_shot executes': 'passed',
+      'good.GOAL.md › zero_shot finite, non-flat signal': 'passed',
+      'diverged.GOAL.md › zero_shot executes': 'passed',
+      'diverged.GOAL.md › zero_shot finite, non-flat signal': 'failed',
+    })
+    const trial = (goal: string) => {
+      const file = path.join(project, 'results/finite/tiny/zero_shot', `tutorial/${goal}`, 'sample-0/trial.json')
+      expect(existsSync(file)).toBe(true)
+      return TrialRecordSchema.parse(JSON.parse(readFileSync(file, 'utf8')))
+    }
+    expect(trial('good').checks['finite[0]']).toMatchObject({
+      kind: 'finite',
+      objective: true,
+      status: 'pass',
+      measured: { nonFinite: 0, regions: 4 },
+    })
+    expect(trial('diverged').checks['finite[0]']).toMatchObject({
+      kind: 'finite',
+      status: 'fail',
+      measured: { nonFinite: 4000 },
+    })
+  })
+})
