@@ -2,7 +2,6 @@ import { mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs'
 import { writeFile } from 'node:fs/promises'
 import path from 'node:path'
 import { parseArgs } from 'node:util'
-import { readEnv } from './harness/config/env.ts'
 import { RUNTIME_MODULE } from './harness/config/paths.ts'
 import { existingRun } from './harness/config/run.ts'
 import { effectiveSandbox, ExecutionSettingsSchema } from './harness/config/settings.ts'
@@ -13,6 +12,7 @@ import { METRICS, type MetricName } from './harness/report/ablation.ts'
 import { baselineFrom, DEFAULT_MARGIN, formatGate, gate, readBaseline, writeBaseline } from './harness/report/gate.ts'
 import { agreement, calibration, formatAgreement, formatCalibration } from './harness/report/judge-quality.ts'
 import { formatSummary, summariseRecords } from './harness/report/summary.ts'
+import { terminalSafe } from './harness/util/terminal.ts'
 import { mergeRecordFiles, readRun, recordsFile, RECORDS_FILE, type RunRecords } from './harness/results/store.ts'
 
 const USAGE = `skilldelta — LLM skill benchmarks as Vitest suites
@@ -93,12 +93,13 @@ async function execute(notebook: string, values: Values): Promise<number> {
     notebook,
     trialDir: dir,
     totalTimeoutSeconds: Number(text(values, 'timeout') ?? 600),
-    settings: { ...configured, sandbox: effectiveSandbox(configured.sandbox, readEnv().CI) },
+    settings: { ...configured, sandbox: effectiveSandbox(configured.sandbox) },
     onWarning: (warning) => console.error(`WARNING: ${warning}`),
   })
   const verdict = assessExecution(report)
   const pass = verdict.status === 'pass'
-  console.log(`${pass ? 'PASS' : 'FAIL'} ${verdict.message}`)
+  // everything below comes from the notebook: print it terminal-safe (colour only)
+  console.log(terminalSafe(`${pass ? 'PASS' : 'FAIL'} ${verdict.message}`))
   if (report.probe.status === 'ok') {
     for (const s of report.probe.signals) {
       console.log(

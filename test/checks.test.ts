@@ -45,7 +45,8 @@ describe('finite: a kind added through the registry alone', () => {
       signal: {
         id: 'signal-0',
         source: 'd',
-        kind: 'arrays',
+        kind: 'sim.run',
+        names: ['d'],
         monitor: null,
         shape: [2000, 3],
         samples: 2000,
@@ -91,15 +92,28 @@ describe('finite: a kind added through the registry alone', () => {
 
   test('it appears in compile output, in the Vitest result tree, and in trial.json', async () => {
     const goal = (title: string) => `---\nchecks:\n  finite: true\n---\n# Goal: ${title}\n\nSimulate a signal.\n`
-    const notebook = (values: string) =>
-      `"\`\`\`python\\n# %%\\nimport numpy as np\\nt = np.arange(0, 1000, 1.0)\\nd = ${values}\\n\`\`\`"`
+    // real TVB runs (signals come only from Simulator.run): a healthy one, and one that blows up
+    const notebook = (couplingA: number, dt: number) =>
+      [
+        '# %%',
+        'import numpy as np',
+        'from tvb.simulator.lab import connectivity, coupling, integrators, models, monitors, noise, simulator',
+        'sim = simulator.Simulator(model=models.Generic2dOscillator(), connectivity=connectivity.Connectivity.from_file(),',
+        `    coupling=coupling.Linear(a=np.array([${couplingA}])),`,
+        `    integrator=integrators.HeunStochastic(dt=${dt}, noise=noise.Additive(nsig=np.array([1e-3]))),`,
+        '    monitors=(monitors.TemporalAverage(period=2.0),), simulation_length=200.0).configure()',
+        '(time, data), = sim.run()',
+        '',
+      ].join('\n')
     const project = scratchProject('finite-kind', `{ conditions: ['zero_shot' as const] }`, {
       'models.yaml': 'models:\n  - { name: tiny, provider: fixture, model: t/tiny, script: script.yaml }\n',
       'script.yaml': [
         'replies:',
-        `  - { when: { contains: "Goal: Good signal" }, text: ${notebook('np.sin(t / 10)[:, None] * np.ones((1, 4))')} }`,
-        `  - { when: { contains: "Goal: Diverged signal" }, text: ${notebook('np.full((1000, 4), np.inf)')} }`,
+        '  - { when: { contains: "Goal: Good signal" }, notebook: good.py }',
+        '  - { when: { contains: "Goal: Diverged signal" }, notebook: diverged.py }',
       ].join('\n'),
+      'good.py': notebook(0.0042, 0.5),
+      'diverged.py': notebook(50, 1.0),
       'benchmarks/tutorial/good.GOAL.md': goal('Good signal'),
       'benchmarks/tutorial/diverged.GOAL.md': goal('Diverged signal'),
     })
@@ -139,12 +153,9 @@ describe('finite: a kind added through the registry alone', () => {
       kind: 'finite',
       objective: true,
       status: 'pass',
-      measured: { nonFinite: 0, regions: 4 },
+      measured: { nonFinite: 0, regions: 76 },
     })
-    expect(trial('diverged').checks['finite[0]']).toMatchObject({
-      kind: 'finite',
-      status: 'fail',
-      measured: { nonFinite: 4000 },
-    })
+    expect(trial('diverged').checks['finite[0]']).toMatchObject({ kind: 'finite', status: 'fail' })
+    expect(trial('diverged').checks['finite[0]']?.measured?.nonFinite).toBeGreaterThan(1000)
   })
 })

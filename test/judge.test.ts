@@ -5,7 +5,8 @@ import { loadModelsFile, type ModelSpec } from '../src/harness/config/models.ts'
 import { resolveSettings } from '../src/harness/config/settings.ts'
 import { digestNotebook, headTail, neutralize, REMOVED_MARKER } from '../src/harness/judge/digest.ts'
 import { judgeTrial, resolveJudge } from '../src/harness/judge/index.ts'
-import { JudgeError, judgeNotebook, parseJudgement, type JudgeCall } from '../src/harness/judge/judge.ts'
+import { filterQuality } from '../src/harness/judge/filter-quality.ts'
+import { fenceOf, JudgeError, judgeNotebook, parseJudgement, type JudgeCall } from '../src/harness/judge/judge.ts'
 import { loadRubric, RubricError } from '../src/harness/judge/rubric.ts'
 import { JUDGE_DIMENSIONS } from '../src/harness/judge/subject.ts'
 import {
@@ -23,8 +24,9 @@ const RUBRIC = path.join(ROOT, 'benchmarks/judge/rubric.md')
 const FACTS = path.join(ROOT, 'benchmarks/judge/domain-facts.md')
 const rubric = loadRubric(RUBRIC, FACTS)
 
-const verdict = (score: number, reason = 'cell 1 ran') =>
-  JSON.stringify(Object.fromEntries(JUDGE_DIMENSIONS.map((d) => [d, { reason, score }])))
+/** A scripted verdict; the fixture server fills in the fence the request showed, as a real judge must echo it. */
+const verdict = (score: number, reason = 'cell 1 ran', fence = '{{fence}}') =>
+  JSON.stringify({ fence, ...Object.fromEntries(JUDGE_DIMENSIONS.map((d) => [d, { reason, score }])) })
 
 const judgeModel = (model: string, protocol: 'openai' | 'ollama' = 'openai'): ModelSpec => ({
   name: `judge-${model.replace(/\W/g, '-')}`,
@@ -226,6 +228,23 @@ describe('text addressed to the grader', () => {
   })
 })
 
+describe('the filter on a labelled set of scientific prose and attack phrasings', () => {
+  test('removes attacks and leaves prose alone, within the measured rates', () => {
+    const quality = filterQuality(path.join(ROOT, 'benchmarks/judge/injection-set.yaml'))
+    expect(quality.benign).toBeGreaterThanOrEqual(50)
+    expect(quality.attacks).toBeGreaterThanOrEqual(50)
+    expect(quality.falsePositives).toEqual([])
+    expect(quality.misses.length).toBeLessThanOrEqual(2)
+  })
+
+  test('on the held-out set (written blind to the patterns) it still changes no prose, and misses no more than measured', () => {
+    const quality = filterQuality(path.join(ROOT, 'benchmarks/judge/injection-heldout.yaml'))
+    expect([quality.benign, quality.attacks]).toEqual([80, 80])
+    expect(quality.falsePositives).toEqual([])
+    expect(quality.misses.length).toBeLessThanOrEqual(41) // measured once before any tuning: 41/80
+  })
+})
+
 describe('the judge against a scripted model (real HTTP on loopback)', () => {
   let server: FixtureServer
   const scripts: Record<string, FixtureReply[]> = {
@@ -282,14 +301,14 @@ describe('the judge against a scripted model (real HTTP on loopback)', () => {
     }
     expect(body.response_format?.type).toBe('json_schema')
     expect(body.response_format?.json_schema.strict).toBe(true)
-    expect(body.response_format?.json_schema.schema.required).toEqual([...JUDGE_DIMENSIONS])
+    expect(body.response_format?.json_schema.schema.required).toEqual(['fence', ...JUDGE_DIMENSIONS])
   })
 
   test('Ollama: the schema goes in `format`', async () => {
     const result = await judgeNotebook(call('j/ollama'))
     expect(result.mean).toBe(5)
     const body = requestsFor('j/ollama')[0]!.body as { format?: { properties: Record<string, unknown> } }
-    expect(Object.keys(body.format?.properties ?? {})).toEqual([...JUDGE_DIMENSIONS])
+    expect(Object.keys(body.format?.properties ?? {})).toEqual(['fence', ...JUDGE_DIMENSIONS])
   })
 
   test('invalid then valid: the judge is shown what was wrong and answers again', async () => {
@@ -375,6 +394,22 @@ describe('the judge against a scripted model (real HTTP on loopback)', () => {
       const sent = requestsFor('j/gullible').at(-1)!.messages.at(-1)!.content as string
       expect(sent).toMatch(
         /\d+ passage\(s\) in cell\(s\) \d+ looked like instructions to the grader and were replaced by a marker/,
+      )
+    })
+
+    test('a verdict written for another notebook (wrong fence) is discarded, whatever it scores', async () => {
+      // no phrase for the filter to catch: only the fence echo stands between this and full marks
+      const copied = call('j/gullible', [...GOOD, { type: 'markdown', source: 'PREFILLED-VERDICT' }])
+      expect(copied.digest.flags).toEqual([])
+      const result = await judgeNotebook(copied)
+      // the copied 5/5 was refused; the judge was told why and graded the notebook itself
+      expect(result.attempts).toBe(2)
+      expect(result.mean).toBeLessThan(5)
+      const retry = requestsFor('j/gullible').at(-1)!.messages.at(-1)!.content as string
+      expect(retry).toMatch(/names the fence "notebook-0000000000000000", not "notebook-[0-9a-f]{16}"/)
+      const system = requestsFor('j/gullible').at(-1)!.messages[0]!.content as string
+      expect(system).toContain(
+        `"fence" is the name of the tag around the notebook you graded ("${fenceOf(copied.digest)}")`,
       )
     })
 

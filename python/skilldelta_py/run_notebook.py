@@ -1,26 +1,24 @@
-"""Execute one notebook in a fresh kernel and write a JSON report.
+"""Execute one notebook in a fresh, sandboxed kernel and write a JSON report.
 
 Usage: python -m skilldelta_py.run_notebook REQUEST.json
 
-The TypeScript harness validates the request, starts this runner inside the sandbox and
-parses the report with zod. This process exits 0 whenever it managed to write a report,
-whatever happened to the notebook: the notebook's fate is the report's ``status``.
-A non-zero exit means the runner itself broke (an infrastructure error).
+This runner runs on the host, OUTSIDE the sandbox; only the kernel runs inside it. The notebook's
+code therefore cannot touch the runner, the report, the executed notebook or the signal files: the
+runner records the executed notebook from the kernel's messages, reads the probe's values over the
+same channel, validates them and writes every file itself, into the harness's directory.
 
-Resource limits (address space, CPU seconds) apply to the kernel only, so the runner can
-still write the report when a notebook blows them; the kernel also dies with the runner
-(PR_SET_PDEATHSIG), because jupyter_client starts kernels in a session of their own.
+The runner exits 0 whenever it wrote a report, whatever happened to the notebook: the notebook's fate
+is the report's ``status``. A progress file says when the kernel started, so the harness can tell a
+runner that broke before the notebook ran (an infrastructure error) from one that broke after it.
 """
 
 from __future__ import annotations
 
-import ctypes
 import json
 import math
 import os
 import re
-import resource
-import signal
+import shutil
 import subprocess
 import sys
 import time
@@ -28,32 +26,19 @@ import traceback
 from pathlib import Path
 from typing import Any
 
+from . import confinement
+from .kernel_probe import RESULTS_MIME, SERIES_MIME, SUMMARY_MIME
+from .probe_collect import ProbeProblem, collect
+from .text import clip, plain
 from .validate import validate_notebook_text
 
-ANSI = re.compile(r"\x1b\[[0-9;?]*[ -/]*[@-~]")
-PR_SET_PDEATHSIG = 1
 EXCERPT_LINES = 12
-
-
-def strip_ansi(text: str) -> str:
-    return ANSI.sub("", text)
-
-
-def kernel_preexec(memory_mb: int, cpu_seconds: int):
-    def apply() -> None:
-        libc = ctypes.CDLL("libc.so.6", use_errno=True)
-        libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
-        if memory_mb > 0:
-            limit = memory_mb * 1024 * 1024
-            resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
-        if cpu_seconds > 0:
-            resource.setrlimit(resource.RLIMIT_CPU, (cpu_seconds, cpu_seconds + 5))
-
-    return apply
+PROBE_MIMETYPES = [SERIES_MIME, RESULTS_MIME, SUMMARY_MIME]
+IOPUB_BROKEN = "Timeout waiting for IOPub output"
 
 
 def source_excerpt(source: str, line: int | None = None) -> str:
-    lines = source.splitlines()
+    lines = plain(source).splitlines()
     if line is not None and line > EXCERPT_LINES:
         start = max(0, line - EXCERPT_LINES // 2)
         window = lines[start : start + EXCERPT_LINES]
@@ -76,8 +61,11 @@ def error_line(traceback_lines: list[str]) -> int | None:
 def cell_error(cell: Any) -> dict[str, Any] | None:
     for output in cell.get("outputs", []):
         if output.get("output_type") == "error":
-            lines = [strip_ansi(line) for line in output.get("traceback", [])]
-            return {"ename": output.get("ename", ""), "evalue": output.get("evalue", ""), "traceback": lines}
+            return {
+                "ename": output.get("ename", ""),
+                "evalue": output.get("evalue", ""),
+                "traceback": list(output.get("traceback", [])),
+            }
     return None
 
 
@@ -107,11 +95,15 @@ def cell_duration_ms(cell: Any, fallback: float) -> float:
     return fallback
 
 
-def dead_kernel_reason(client: Any) -> str:
+def dead_kernel_reason(client: Any, limits: confinement.Limits) -> str:
+    if confinement.oom_killed(limits):
+        return f"the kernel was killed: it ran out of memory (the notebook's limit is {limits.memory_mb} MB)"
     process = getattr(getattr(getattr(client, "km", None), "provisioner", None), "process", None)
     code = process.poll() if process is not None else None
     if code is None or code >= 0:
         return f"the kernel exited (code {code})"
+    import signal
+
     name = signal.Signals(-code).name
     why = {
         "SIGXCPU": "it used up its CPU-time limit",
@@ -121,39 +113,48 @@ def dead_kernel_reason(client: Any) -> str:
     return f"the kernel died from {name}: {why}"
 
 
-def run_probe(client: Any, index: int, probe: dict[str, Any], timeout: float) -> dict[str, Any]:
+def strip_metadata(nb: Any) -> list[dict[str, Any]]:
+    """Cell metadata can change how a cell runs (tags such as raises-exception, skip-execution): the
+    harness decides that, not the notebook. Everything but the cell id goes; what went is recorded."""
+    stripped = []
+    for index, cell in enumerate(nb.cells):
+        keys = sorted(k for k in cell.get("metadata", {}) if k != "id")
+        if keys:
+            stripped.append({"cell": index, "keys": keys[:16]})
+        cell["metadata"] = {}
+    nb.metadata = {"kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"}}
+    return stripped
+
+
+def write_atomic(path: str, text: str) -> None:
+    tmp = f"{path}.tmp"
+    with open(tmp, "w") as handle:
+        handle.write(text)
+    os.replace(tmp, path)
+
+
+def hidden_cell(client: Any, nb: Any, source: str, timeout: float) -> Any:
+    """Run harness code in the kernel as a cell that is not part of the notebook."""
     from nbformat.v4 import new_code_cell
 
-    out_dir = probe["outDir"]
-    manifest = os.path.join(out_dir, "signals.json")
-    code = (Path(__file__).with_name("probe.py").read_text()) + (
-        "\n__skilldelta_result = __skilldelta_probe(globals(), {out}, {limit})\n"
-        "import json as __skilldelta_json\n"
-        "with open({manifest}, 'w') as __skilldelta_file:\n"
-        "    __skilldelta_json.dump(__skilldelta_result, __skilldelta_file)\n"
-        "del __skilldelta_probe, __skilldelta_result, __skilldelta_json, __skilldelta_file\n"
-    ).format(out=json.dumps(out_dir), limit=int(probe["maxElements"]), manifest=json.dumps(manifest))
-    os.makedirs(out_dir, exist_ok=True)
-    cell = new_code_cell(code)
-    started = time.monotonic()
+    cell = new_code_cell(source)
+    index = len(nb.cells)
+    nb.cells.append(cell)  # nbclient addresses outputs by index; the cell is removed again below
     client.timeout = max(1, math.ceil(timeout))
-    client.nb.cells.append(cell)  # nbclient addresses outputs by index; the cell is removed before saving
+    client.probe_cell_index = index
     try:
         client.execute_cell(cell, index, store_history=False)
-    except Exception as error:  # noqa: BLE001 - any failure is reported as the probe's status
-        failure = cell_error(cell) or {"ename": type(error).__name__, "evalue": str(error), "traceback": []}
-        return {"status": "error", "error": failure, "durationMs": (time.monotonic() - started) * 1000}
+        return cell
     finally:
-        client.nb.cells.pop()
-    with open(manifest) as handle:
-        found = json.load(handle)
-    return {"status": "ok", **found, "durationMs": (time.monotonic() - started) * 1000}
+        client.probe_cell_index = -1
+        nb.cells.pop()
 
 
-def execute(request: dict[str, Any]) -> dict[str, Any]:
+def execute(request: dict[str, Any], limits: confinement.Limits) -> dict[str, Any]:
     import nbformat
-    from nbclient import NotebookClient
     from nbclient.exceptions import CellExecutionError, CellTimeoutError, DeadKernelError
+
+    from .kernel_client import CappedNotebookClient, SandboxedKernelManager
 
     started = time.monotonic()
     text = Path(request["notebook"]).read_text(encoding="utf-8", errors="replace")
@@ -166,6 +167,9 @@ def execute(request: dict[str, Any]) -> dict[str, Any]:
         "probe": {"status": "skipped"},
         "executedNotebook": None,
         "timings": {},
+        "limits": limits.summary(),
+        "metadataStripped": [],
+        "outputCuts": [],
     }
     if not validation.ok:
         report["status"] = "invalid_notebook"
@@ -173,20 +177,36 @@ def execute(request: dict[str, Any]) -> dict[str, Any]:
         return report
 
     nb = validation.notebook
+    report["metadataStripped"] = strip_metadata(nb)
+    outputs = request["outputs"]
     cell_timeout = float(request["cellTimeoutSec"])
     deadline = started + float(request["totalTimeoutSec"])
-    client = NotebookClient(
+    runtime = request["runtimeDir"]
+    km = SandboxedKernelManager(
+        kernel_name="python3",
+        sandbox=list(request["sandbox"]),
+        python=request["python"],
+        max_message_bytes=int(outputs["maxMessageBytes"]),
+    )
+    km.transport = "ipc"  # Unix sockets in a directory shared with the sandbox: no TCP, no network
+    km.ip = os.path.join(runtime, "kernel")
+    km.connection_file = os.path.join(runtime, "connection.json")
+    client = CappedNotebookClient(
         nb,
+        km=km,
         timeout=cell_timeout,
         startup_timeout=float(request["startupTimeoutSec"]),
         kernel_name="python3",
         allow_errors=False,
         record_timing=True,
-        resources={"metadata": {"path": request["cwd"]}},
+        shutdown_kernel="immediate",
+        raise_on_iopub_timeout=True,
+        iopub_timeout=10,
+        max_cell_stream_chars=int(outputs["maxCellStreamChars"]),
+        max_notebook_output_bytes=int(outputs["maxNotebookOutputBytes"]),
+        max_output_depth=int(outputs["maxDepth"]),
+        probe_mimetypes=PROBE_MIMETYPES,
     )
-    client.km = client.create_kernel_manager()
-    client.km.transport = "ipc"  # Unix sockets: no TCP port, no loopback needed, no plaintext-TCP notice
-    client.km.ip = os.path.join(request["runtimeDir"], "kernel")
 
     cells = report["cells"]
     for index, cell in enumerate(nb.cells):
@@ -199,18 +219,39 @@ def execute(request: dict[str, Any]) -> dict[str, Any]:
             }
         )
 
+    probe = request.get("probe")
+    launch: dict[str, Any] = {
+        "cwd": runtime,
+        "env": dict(request["kernelEnv"]),
+        "preexec_fn": confinement.preexec(limits),
+        # the raw fds 1/2 go nowhere: what the notebook prints reaches its outputs through ipykernel,
+        # and a flood cannot fill a pipe nobody drains
+        "stdout": subprocess.DEVNULL,
+        "stderr": subprocess.DEVNULL,
+    }
+    if limits.seccomp_fd is not None:
+        launch["pass_fds"] = (limits.seccomp_fd,)
     kernel_started = time.monotonic()
     try:
-        with client.setup_kernel(
-            cwd=request["cwd"],
-            preexec_fn=kernel_preexec(int(request["memoryMb"]), int(request["cpuSeconds"])),
-            # what the notebook writes to fd 1/2 still reaches its outputs through ipykernel; the raw
-            # streams go nowhere, so a flood cannot fill a pipe nobody drains and wedge the kernel
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        ):
+        with client.setup_kernel(**launch):
             report["timings"]["kernelStartMs"] = (time.monotonic() - kernel_started) * 1000
+            write_atomic(request["progressPath"], json.dumps({"kernelStarted": True, "cgroups": limits.cgroups}))
             alive = True
+            if probe:
+                armed = hidden_cell(
+                    client,
+                    nb,
+                    "from skilldelta_py import kernel_probe as _skilldelta_probe\n"
+                    f"_skilldelta_probe.arm({int(probe['maxValues'])}, {int(probe['maxRuns'])}, {int(probe['chunkValues'])})\n"
+                    "del _skilldelta_probe\n",
+                    60,
+                )
+                failure = cell_error(armed)
+                if failure:
+                    report["probe"] = {"status": "error", "error": failure, "durationMs": 0}
+                    probe = None
+            # the notebook's own time starts now, after the kernel and the probe are ready
+            deadline = time.monotonic() + float(request["totalTimeoutSec"])
             for index, cell in enumerate(nb.cells):
                 entry = cells[index]
                 if entry["status"] == "skipped":
@@ -218,27 +259,46 @@ def execute(request: dict[str, Any]) -> dict[str, Any]:
                 remaining = deadline - time.monotonic()
                 if remaining <= 0:
                     report["status"] = "total_timeout"
+                    total = float(request["totalTimeoutSec"])
+                    evalue = f"the notebook's total time limit ({total:.0f} s) ran out before cell {index} started"
+                    report["firstError"] = {
+                        "cell": index,
+                        "ename": "CellTimeoutError",
+                        "evalue": evalue,
+                        "traceback": [],
+                        "sourceExcerpt": entry["sourceExcerpt"],
+                    }
                     break
                 client.timeout = max(1, math.ceil(min(cell_timeout, remaining)))  # nbclient's trait is an int
                 cell_started = time.monotonic()
                 try:
                     client.execute_cell(cell, index)
                     entry["status"] = "ok"
-                except CellTimeoutError:
-                    limited_by_total = remaining < cell_timeout
-                    entry["status"] = "timeout"
-                    limit = remaining if limited_by_total else cell_timeout
-                    entry["error"] = {
-                        "ename": "CellTimeoutError",
-                        "evalue": f"cell {index} did not finish within {limit:.0f} s "
-                        + ("(the notebook's total time limit)" if limited_by_total else "(the per-cell time limit)"),
-                        "traceback": [],
-                    }
-                    report["status"] = "total_timeout" if limited_by_total else "cell_timeout"
+                except CellTimeoutError as error:
+                    entry["status"] = "timeout" if IOPUB_BROKEN not in str(error) else "error"
+                    if IOPUB_BROKEN in str(error):
+                        limit = int(outputs["maxMessageBytes"]) >> 20
+                        entry["error"] = {
+                            "ename": "OutputTooLarge",
+                            "evalue": f"cell {index} sent a message over the {limit} MB limit (or its output stream "
+                            "broke); the message was refused and the notebook stopped here",
+                            "traceback": [],
+                        }
+                        report["status"] = "output_limit"
+                    else:
+                        limited_by_total = remaining < cell_timeout
+                        limit = remaining if limited_by_total else cell_timeout
+                        entry["error"] = {
+                            "ename": "CellTimeoutError",
+                            "evalue": f"cell {index} did not finish within {limit:.0f} s "
+                            + ("(the notebook's total time limit)" if limited_by_total else "(the per-cell time limit)"),
+                            "traceback": [],
+                        }
+                        report["status"] = "total_timeout" if limited_by_total else "cell_timeout"
                     alive = False
                 except DeadKernelError:
                     entry["status"] = "error"
-                    entry["error"] = {"ename": "DeadKernelError", "evalue": dead_kernel_reason(client), "traceback": []}
+                    entry["error"] = {"ename": "DeadKernelError", "evalue": dead_kernel_reason(client, limits), "traceback": []}
                     report["status"] = "kernel_died"
                     alive = False
                 except CellExecutionError:
@@ -254,31 +314,58 @@ def execute(request: dict[str, Any]) -> dict[str, Any]:
                     report["firstError"] = {"cell": index, **entry["error"], "sourceExcerpt": entry["sourceExcerpt"]}
                     break
             report["timings"]["cellsMs"] = sum(c.get("durationMs", 0.0) for c in cells)
-            probe = request.get("probe")
             if probe and alive:
-                remaining = max(5.0, min(float(probe["timeoutSec"]), deadline - time.monotonic() + 30))
-                report["probe"] = run_probe(client, len(nb.cells), probe, remaining)
+                report["probe"] = run_probe(client, nb, probe, request["signalsDir"], deadline)
             elif probe:
                 report["probe"] = {"status": "skipped", "reason": "the kernel was not alive after the notebook"}
     except Exception as error:  # noqa: BLE001 - start-up and runner failures are a status, not a crash
         if report["status"] == "ok":
-            report["status"] = "runner_error" if "kernelStartMs" in report["timings"] else "kernel_start_failed"
+            started_kernel = "kernelStartMs" in report["timings"]
+            # after the kernel started, whatever broke came through the notebook's kernel
+            report["status"] = "runner_error" if started_kernel else "kernel_start_failed"
             report["firstError"] = {
                 "cell": None,
                 "ename": type(error).__name__,
-                "evalue": str(error),
-                "traceback": traceback.format_exc().splitlines()[-12:],
+                "evalue": clip(plain(str(error)), 2000),
+                "traceback": [plain(line) for line in traceback.format_exc().splitlines()[-12:]],
                 "sourceExcerpt": "",
             }
-
+    report["outputCuts"] = client.cut[:50]
+    report["renamedStreams"] = client.renamed_streams
+    peak = confinement.peak_memory_mb(limits)
+    if peak is not None:
+        report["limits"]["peakMemoryMb"] = round(peak, 1)
     nbformat.write(nb, request["executedPath"])
     report["executedNotebook"] = request["executedPath"]
     report["timings"]["totalMs"] = (time.monotonic() - started) * 1000
     return report
 
 
+def run_probe(client: Any, nb: Any, probe: dict[str, Any], out_dir: str, deadline: float) -> dict[str, Any]:
+    started = time.monotonic()
+    names = [n for n in probe.get("results", []) if re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]{0,63}", n)]
+    timeout = max(5.0, min(float(probe["timeoutSec"]), deadline - time.monotonic() + 30))
+    source = (
+        "from skilldelta_py import kernel_probe as _skilldelta_probe\n"
+        f"_skilldelta_probe.report(globals(), {json.dumps(names)}, {int(probe['maxResultValues'])})\n"
+        "del _skilldelta_probe\n"
+    )
+    try:
+        cell = hidden_cell(client, nb, source, timeout)
+    except Exception as error:  # noqa: BLE001 - the notebook's kernel failed the probe: its failure
+        return {"status": "error", "error": {"ename": type(error).__name__, "evalue": plain(str(error))[:500], "traceback": []}, "durationMs": (time.monotonic() - started) * 1000}
+    failure = cell_error(cell)
+    if failure:
+        return {"status": "error", "error": failure, "durationMs": (time.monotonic() - started) * 1000}
+    try:
+        found = collect(cell.get("outputs", []), out_dir, int(probe["maxValues"]))
+    except (ProbeProblem, ValueError) as problem:
+        return {"status": "error", "error": {"ename": "ProbeOutputInvalid", "evalue": str(problem), "traceback": []}, "durationMs": (time.monotonic() - started) * 1000}
+    return {"status": "ok", **found, "durationMs": (time.monotonic() - started) * 1000}
+
+
 def finite(value: Any) -> Any:
-    """JSON has no NaN or infinity; the kernel-written probe output may contain them."""
+    """JSON has no NaN or infinity."""
     if isinstance(value, float) and not math.isfinite(value):
         return None
     if isinstance(value, dict):
@@ -294,11 +381,24 @@ def main(argv: list[str]) -> int:
         return 2
     request = json.loads(Path(argv[1]).read_text())
     os.makedirs(request["runtimeDir"], exist_ok=True)
-    report = execute(request)
-    tmp = request["reportPath"] + ".tmp"
-    with open(tmp, "w") as handle:
-        json.dump(finite(report), handle, allow_nan=False)
-    os.replace(tmp, request["reportPath"])
+    os.makedirs(request["signalsDir"], exist_ok=True)
+    shape = request["limits"]
+    limits = confinement.prepare(
+        f"skilldelta-{request['marker']}",
+        int(shape["memoryMb"]),
+        int(shape["cpuSeconds"]),
+        int(shape["maxProcesses"]),
+        bool(shape["seccomp"]) and bool(request["sandbox"]),
+    )
+    if limits.seccomp_fd is not None and request["sandbox"]:
+        # bwrap loads the filter from the fd just before it starts the kernel
+        request["sandbox"] = [request["sandbox"][0], "--seccomp", str(limits.seccomp_fd), *request["sandbox"][1:]]
+    try:
+        report = execute(request, limits)
+    finally:
+        confinement.release(limits)
+        shutil.rmtree(request["runtimeDir"], ignore_errors=True)
+    write_atomic(request["reportPath"], json.dumps(finite(report), allow_nan=False))
     return 0
 
 

@@ -28,20 +28,21 @@ function describeSelector(selector: SignalSelector): string {
     .join(' from ')
 }
 
-/** Prefer series a simulator produced (known monitor), then the longest. Bold only when asked. */
+/** Prefer a series the notebook kept under a name, from a known non-BOLD monitor, then the longest. */
 function autoRank(a: ProbedSignal, b: ProbedSignal): number {
   const score = (s: ProbedSignal) =>
-    [s.monitor && s.monitor !== 'Bold' ? 1 : 0, s.kind === 'arrays' ? 0 : 1, s.samples] as const
+    [s.monitor && s.monitor !== 'Bold' ? 1 : 0, s.names.length ? 1 : 0, s.samples] as const
   const [a1, a2, a3] = score(a)
   const [b1, b2, b3] = score(b)
   return b1 - a1 || b2 - a2 || b3 - a3
 }
 
+/** `source: x` names a variable holding the series (x), or the list sim.run() returned (x[0], x[1], …). */
 function matches(signal: ProbedSignal, selector: Exclude<SignalSelector, 'auto'>): boolean {
+  const names = signal.names.length ? signal.names : [signal.source]
   const sourceOk =
     selector.source === undefined ||
-    signal.source === selector.source ||
-    signal.source.startsWith(`${selector.source}[`)
+    names.some((name) => name === selector.source || name.startsWith(`${selector.source}[`))
   const monitorOk = selector.monitor === undefined || signal.monitor?.toLowerCase() === selector.monitor.toLowerCase()
   return sourceOk && monitorOk
 }
@@ -68,7 +69,8 @@ export function selectSignal(
     const skipped = probe.signals.filter((s) => s.skipped).map((s) => `${s.source} (${s.skipped})`)
     const reason =
       probe.signals.length === 0
-        ? 'the notebook left no simulated time series in its namespace (expected e.g. `(time, data), = sim.run()`)'
+        ? 'the notebook ran no TVB simulation the probe could record (signals come from Simulator.run(), e.g. ' +
+          '`(time, data), = sim.run()`)'
         : `no probed signal matches ${describeSelector(selector)}` +
           (skipped.length ? `; skipped: ${skipped.join(', ')}` : '')
     return { found: false, reason, available: probe.signals }

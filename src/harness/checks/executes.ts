@@ -1,4 +1,5 @@
 import { z } from 'zod'
+import { plainText } from '../util/terminal.ts'
 import type { CheckKind, ExecutionSubject, Verdict } from './types.ts'
 
 const TRACEBACK_TAIL = 8
@@ -50,16 +51,15 @@ export function assessExecution(subject: ExecutionSubject): Verdict {
   const error = subject.firstError
   if (!error) return fail(`the notebook did not execute (${subject.status})`)
   const where = error.cell === null ? 'before any cell ran' : `cell ${error.cell} failed`
-  const tail = error.traceback
-    .join('\n')
+  const tail = plainText(error.traceback.join('\n'))
     .split('\n')
     .filter((l) => l.trim())
     .slice(-TRACEBACK_TAIL)
     .join('\n')
   const message = [
     `expected the notebook to execute, but ${where} (${subject.status}):`,
-    error.sourceExcerpt ? indent(error.sourceExcerpt, '  > ') : '',
-    `  ${error.ename}: ${error.evalue}`,
+    error.sourceExcerpt ? indent(plainText(error.sourceExcerpt), '  > ') : '',
+    `  ${plainText(error.ename)}: ${plainText(error.evalue)}`,
     tail ? `  traceback (last lines):\n${indent(tail)}` : '',
   ]
     .filter(Boolean)

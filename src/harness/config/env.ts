@@ -1,7 +1,7 @@
 import { z } from 'zod'
 
 /**
- * Every SKILLDELTA_* variable (and CI) is parsed here, once, with zod; the rest of the harness
+ * Every SKILLDELTA_* variable is parsed here, once, with zod; the rest of the harness
  * receives the values. The README's "Environment variables" table documents the same list.
  * (scripts/setup.mjs reads SKILLDELTA_PYTHON_BASE and SKILLDELTA_NO_SYSTEM_PACKAGES itself: it
  * runs before any npm package, zod included, is installed.)
@@ -34,11 +34,6 @@ const EnvSchema = z.object({
   SKILLDELTA_ALLURE: flag.default(false),
   /** A file the fixture server appends one line per model request to (tests count real calls). */
   SKILLDELTA_FIXTURE_LOG: z.string().min(1).optional(),
-  /** Set by CI systems: in CI, `sandbox: auto` means bubblewrap is required. */
-  CI: z
-    .string()
-    .optional()
-    .transform((value) => value !== undefined && value !== '' && value !== 'false' && value !== '0'),
 })
 export type Env = z.infer<typeof EnvSchema>
 

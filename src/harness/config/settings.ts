@@ -38,9 +38,17 @@ export const ExecutionSettingsSchema = z
     cellTimeoutSeconds: z.number().positive().default(300),
     startupTimeoutSeconds: z.number().positive().default(60),
     memoryMb: z.number().int().min(256).default(4096),
-    /** bwrap: require bubblewrap; auto: use it when it works, else warn loudly; none: no isolation. */
+    /**
+     * auto and bwrap: the kernel runs under bubblewrap, and a run without it stops; none: no isolation,
+     * chosen on purpose (every run warns).
+     */
     sandbox: z.enum(['auto', 'bwrap', 'none']).default('auto'),
-    probeMaxValues: z.number().int().positive().default(50_000_000),
+    /** The sandbox's /tmp (the notebook's working directory) in MB: a RAM-backed disk, capped. */
+    diskMb: z.number().int().min(16).default(1024),
+    /** Processes and threads the kernel's tree may have (where a cgroup can be made). */
+    maxProcesses: z.number().int().min(8).default(256),
+    /** Simulated values the probe copies out of the kernel (time and data, all runs). */
+    probeMaxValues: z.number().int().positive().default(20_000_000),
   })
   .strict()
 export type ExecutionSettings = z.infer<typeof ExecutionSettingsSchema>
@@ -110,7 +118,7 @@ export interface Settings {
   skillsDir: string
   skills: { always: string[]; budgetFraction: number }
   oraclesDir: string
-  /** `sandbox` is the effective mode: "auto" already became "bwrap" in CI. */
+  /** `sandbox` is the effective mode: "auto" already became "bwrap". */
   execution: ExecutionSettings
   judge: JudgeSettings
   cache: { mode: CacheMode; dir: string }
@@ -135,9 +143,9 @@ export function newRunId(now = new Date()): string {
   return `${stamp}-${Math.random().toString(36).slice(2, 6)}`
 }
 
-/** In CI, untrusted pull-request code must never run without isolation: "auto" means "bwrap" there. */
-export function effectiveSandbox(mode: ExecutionSettings['sandbox'], ci: boolean): ExecutionSettings['sandbox'] {
-  return mode === 'auto' && ci ? 'bwrap' : mode
+/** Isolation is never silently off: "auto" means bubblewrap, required; only an explicit "none" runs without. */
+export function effectiveSandbox(mode: ExecutionSettings['sandbox']): ExecutionSettings['sandbox'] {
+  return mode === 'auto' ? 'bwrap' : mode
 }
 
 /** Pure: the same options and environment always give the same settings (the run id is chosen elsewhere). */
@@ -148,7 +156,7 @@ export function resolveSettings(
 ): Settings {
   const parsed = SkilldeltaOptionsSchema.parse(options)
   const env = readEnv(raw)
-  const sandbox = effectiveSandbox(env.SKILLDELTA_SANDBOX ?? parsed.execution.sandbox, env.CI)
+  const sandbox = effectiveSandbox(env.SKILLDELTA_SANDBOX ?? parsed.execution.sandbox)
   return {
     root,
     modelsFile: path.resolve(root, parsed.models),

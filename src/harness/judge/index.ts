@@ -8,7 +8,7 @@ import type { TrialRecord, TrialStatus } from '../results/schema.ts'
 import { digestNotebook } from './digest.ts'
 import { JudgeError, judgeNotebook, type JudgeResult } from './judge.ts'
 import { loadRubric } from './rubric.ts'
-import type { JudgeDimension, JudgeSubject } from './subject.ts'
+import { JUDGE_DIMENSIONS, type JudgeDimension, type JudgeSubject } from './subject.ts'
 
 /** The judge a model project uses: resolved from models.yaml (or SKILLDELTA_JUDGE) in the main process. */
 export interface JudgeSetup {
@@ -128,7 +128,7 @@ export async function judgeTrial(input: JudgeTrialInput): Promise<JudgeOutcome> 
     // an unreadable notebook or a harness fault is still a failed judgement, never a silent gap
     return failed('harness', (error as Error).message, 0)
   }
-  const reasons = Object.fromEntries(Object.entries(result.judgement).map(([d, v]) => [d, v.reason])) as Record<
+  const reasons = Object.fromEntries(JUDGE_DIMENSIONS.map((d) => [d, result.judgement[d].reason])) as Record<
     JudgeDimension,
     string
   >

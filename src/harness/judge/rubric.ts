@@ -71,14 +71,19 @@ const DimensionVerdictSchema = z
   })
   .strict()
 
-/** What the judge must return: a reason then an integer score per dimension, nothing else. */
+/**
+ * What the judge must return: the fence id of the notebook it graded (a check no notebook can pass
+ * for it: the id is the hash of the digest that contains the notebook), then a reason and an integer
+ * score per dimension, nothing else.
+ */
 export const JudgementSchema = z
-  .object(
-    Object.fromEntries(JUDGE_DIMENSIONS.map((d) => [d, DimensionVerdictSchema])) as Record<
+  .object({
+    fence: z.string().min(1).max(64),
+    ...(Object.fromEntries(JUDGE_DIMENSIONS.map((d) => [d, DimensionVerdictSchema])) as Record<
       JudgeDimension,
       typeof DimensionVerdictSchema
-    >,
-  )
+    >),
+  })
   .strict()
 export type Judgement = z.infer<typeof JudgementSchema>
 

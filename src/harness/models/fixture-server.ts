@@ -344,10 +344,12 @@ export async function startFixtureServer(
     }
     counter += 1
     const promptTokens = body.messages.reduce((sum, m) => sum + estimateTokens(textOf(m.content)), 0)
+    // a scripted judge echoes the fence it was shown, as a real one must ({{fence}} in its reply)
+    const fence = /<(notebook-[0-9a-f]{16})>/.exec(body.messages.map((m) => textOf(m.content)).join('\n'))?.[1]
     const payload = completion(
       protocol,
       reply.respondAs ?? body.model,
-      reply.content,
+      fence ? reply.content.replaceAll('{{fence}}', fence) : reply.content,
       promptTokens,
       counter,
       reply.toolCalls ?? [],

@@ -5,36 +5,42 @@ import path from 'node:path'
 import { execa } from 'execa'
 import { z } from 'zod'
 import { executionBudget } from '../config/limits.ts'
-import { harnessPython } from '../config/paths.ts'
+import { harnessPython, PYTHON_PACKAGE_DIR } from '../config/paths.ts'
 import { ExecutionSettingsSchema } from '../config/settings.ts'
-import { HarvestError, harvest } from './harvest.ts'
-import {
-  ProbeReportSchema,
-  RunnerReportSchema,
-  type ExecutionReport,
-  type ProbeReport,
-  type RunnerReport,
-} from './report.ts'
-import { planSandbox } from './sandbox.ts'
+import { harvest } from './harvest.ts'
+import { ProbeReportSchema, RunnerReportSchema, type ExecutionReport, type RunnerReport } from './report.ts'
+import { planKernelSandbox, UNISOLATED_WARNING } from './sandbox.ts'
 
 const ExecuteOptionsSchema = z
   .object({
-    /** The notebook to run (.ipynb). It is copied into the trial directory if it lives elsewhere. */
+    /** The notebook to run (.ipynb). It is copied into the trial directory. */
     notebook: z.string().min(1),
-    /** Writable directory for this execution: executed notebook, report, probe output. */
+    /** The harness's directory for this execution: executed notebook, report, signals. */
     trialDir: z.string().min(1),
     totalTimeoutSeconds: z.number().positive().default(600),
     probe: z.boolean().default(true),
+    /** Named results the goal's checks read from the notebook's namespace (variables holding numbers). */
+    results: z.array(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]{0,63}$/)).default([]),
     settings: ExecutionSettingsSchema.default(ExecutionSettingsSchema.parse({})),
     python: z.string().optional(),
     signal: z.instanceof(AbortSignal).optional(),
-    /** Called once with a warning when isolation is off. */
+    /** Called with a warning when isolation is off (every execution: it is never silently off). */
     onWarning: z
       .custom<(message: string) => void>((value) => typeof value === 'function', 'onWarning must be a function')
       .optional(),
   })
   .strict()
 export type ExecuteOptions = z.input<typeof ExecuteOptionsSchema>
+
+/** What the runner may receive and keep from a kernel (see python/skilldelta_py/kernel_client.py). */
+const OUTPUT_LIMITS = {
+  maxMessageBytes: 64 * 1024 * 1024,
+  maxCellStreamChars: 200_000,
+  maxNotebookOutputBytes: 20_000_000,
+  maxDepth: 16,
+}
+const PROBE_LIMITS = { maxRuns: 64, chunkValues: 1_000_000, maxResultValues: 1_000_000, timeoutSec: 120 }
+const MAX_REPORT_BYTES = 50_000_000
 
 function killTree(pid: number | undefined): void {
   if (!pid) return
@@ -49,69 +55,32 @@ function killTree(pid: number | undefined): void {
   }
 }
 
-const MAX_REPORT_BYTES = 50_000_000
-const MAX_NOTEBOOK_BYTES = 200_000_000
-const MAX_SIGNAL_BYTES = 2_000_000_000
-const SIGNAL_ID = /^signal-\d{1,4}$/
-
 /**
- * Execute a notebook in a fresh kernel inside the sandbox and return what happened.
- * Never throws for anything the notebook does; throws only for bad options.
+ * Execute a notebook in a fresh, sandboxed kernel and return what happened. Never throws for anything
+ * the notebook does; throws only for bad options or a sandbox that is required and missing.
  *
- * `trialDir` belongs to the harness. The sandbox can write only `trialDir/sandbox/` (the notebook's
- * working directory); afterwards the harness harvests the report, the executed notebook and the
- * probed signals from there into `trialDir` with symlink-proof reads.
+ * The runner (nbclient) runs here on the host; only the kernel runs in the sandbox, sharing nothing
+ * with the host but a short-lived socket directory. The runner writes the report, the executed
+ * notebook (recorded from the kernel's messages) and the probed signals straight into `trialDir`,
+ * which the sandbox cannot see.
  */
 export async function executeNotebook(input: ExecuteOptions): Promise<ExecutionReport> {
   const options = ExecuteOptionsSchema.parse(input)
   const { settings } = options
   const trialDir = path.resolve(options.trialDir)
   const started = Date.now()
-  const sandboxDir = path.join(trialDir, 'sandbox')
-  await rm(sandboxDir, { recursive: true, force: true })
-  const runnerDir = path.join(sandboxDir, '.runner')
-  await mkdir(runnerDir, { recursive: true })
-  // inside the sandbox only sandboxDir is visible, so the notebook is copied there
-  const inputNotebook = path.join(runnerDir, 'input.ipynb')
+  const runDir = path.join(trialDir, '.run')
+  await rm(runDir, { recursive: true, force: true })
+  await rm(path.join(trialDir, 'probe'), { recursive: true, force: true })
+  await mkdir(runDir, { recursive: true })
+  const inputNotebook = path.join(runDir, 'input.ipynb')
   await writeFile(inputNotebook, await readFile(path.resolve(options.notebook)))
 
   const python = options.python ?? harnessPython()
   const marker = randomUUID()
-  const requestPath = path.join(runnerDir, 'request.json')
-  const plan = await planSandbox({
-    python,
-    args: ['-m', 'skilldelta_py.run_notebook', requestPath],
-    writableDir: sandboxDir,
-    marker,
-    mode: settings.sandbox,
-  })
-  if (plan.warning) options.onWarning?.(plan.warning)
-  // Kernel sockets are Unix sockets (ipc): their paths must stay under ~100 bytes, so they live in
-  // the sandbox's private /tmp, or in a short temporary directory when there is no sandbox.
-  const socketDir = plan.isolated ? undefined : await mkdtemp(path.join(os.tmpdir(), 'skilldelta-'))
-  const request = {
-    notebook: inputNotebook,
-    executedPath: path.join(runnerDir, 'executed.ipynb'),
-    reportPath: path.join(runnerDir, 'report.json'),
-    cwd: sandboxDir,
-    runtimeDir: socketDir ?? '/tmp/kernel-runtime',
-    cellTimeoutSec: Math.min(settings.cellTimeoutSeconds, options.totalTimeoutSeconds),
-    totalTimeoutSec: options.totalTimeoutSeconds,
-    startupTimeoutSec: settings.startupTimeoutSeconds,
-    memoryMb: settings.memoryMb,
-    cpuSeconds: Math.ceil(options.totalTimeoutSeconds + 10),
-    probe: options.probe
-      ? { outDir: path.join(runnerDir, 'probe'), maxElements: settings.probeMaxValues, timeoutSec: 120 }
-      : null,
-  }
-  await writeFile(requestPath, JSON.stringify(request, null, 2))
-
-  const base = {
-    notebook: inputNotebook,
-    marker,
-    isolated: plan.isolated,
-    ...(plan.warning ? { sandboxWarning: plan.warning } : {}),
-  }
+  // Unix-socket paths must stay under ~100 bytes: the runtime directory is short and temporary
+  const runtimeDir = await mkdtemp(path.join(os.tmpdir(), 'sdk-'))
+  const base = { notebook: inputNotebook, marker, isolated: settings.sandbox !== 'none' }
   const failure = (status: 'harness_timeout' | 'harness_error', harnessError: string): ExecutionReport => ({
     ...base,
     status,
@@ -123,118 +92,183 @@ export async function executeNotebook(input: ExecuteOptions): Promise<ExecutionR
     probe: { status: 'skipped', reason: harnessError },
     executedNotebook: null,
     timings: {},
+    metadataStripped: [],
+    outputCuts: [],
+    renamedStreams: 0,
   })
-  if (options.signal?.aborted) return failure('harness_error', 'execution was cancelled before it started')
-
-  const hardLimitMs = executionBudget(options.totalTimeoutSeconds, settings).runnerMs
-  const child = execa(plan.file, plan.args, {
-    env: plan.env,
-    extendEnv: false,
-    cwd: sandboxDir,
-    detached: true,
-    stdin: 'ignore',
-    reject: false,
-    cleanup: true,
-    maxBuffer: 10_000_000,
-  })
-  let killedBy: 'timeout' | 'abort' | undefined
-  const timer = setTimeout(() => {
-    killedBy = 'timeout'
-    killTree(child.pid)
-  }, hardLimitMs)
-  const onAbort = () => {
-    killedBy = 'abort'
-    killTree(child.pid)
-  }
-  options.signal?.addEventListener('abort', onAbort, { once: true })
-  const result = await child
-  clearTimeout(timer)
-  options.signal?.removeEventListener('abort', onAbort)
-  await rm(path.join(sandboxDir, '.scratch'), { recursive: true, force: true })
-  if (socketDir) await rm(socketDir, { recursive: true, force: true })
-
-  if (killedBy === 'timeout') {
-    return failure(
-      'harness_timeout',
-      `the runner did not finish within ${Math.round(hardLimitMs / 1000)} s and its process tree was killed`,
-    )
-  }
-  if (killedBy === 'abort') return failure('harness_error', 'execution was cancelled')
-  let report: RunnerReport
   try {
-    report = parseRunnerReport(await harvest(sandboxDir, '.runner/report.json', MAX_REPORT_BYTES))
-  } catch (error) {
-    const stderr = result.stderr.trim().split('\n').slice(-15).join('\n')
-    return failure(
-      'harness_error',
-      `no usable report from the notebook runner (exit ${result.exitCode}): ${(error as Error).message}` +
-        (stderr ? `\n${stderr}` : ''),
-    )
+    const sandbox = await planKernelSandbox({
+      python,
+      runtimeDir,
+      marker,
+      mode: settings.sandbox,
+      diskMb: settings.diskMb,
+    })
+    if (!sandbox.isolated) options.onWarning?.(UNISOLATED_WARNING)
+    const withWarning = {
+      ...base,
+      isolated: sandbox.isolated,
+      ...(sandbox.isolated ? {} : { sandboxWarning: UNISOLATED_WARNING }),
+    }
+    const reportPath = path.join(runDir, 'report.json')
+    const progressPath = path.join(runDir, 'progress.json')
+    const request = {
+      notebook: inputNotebook,
+      executedPath: path.join(trialDir, 'executed.ipynb'),
+      reportPath,
+      progressPath,
+      signalsDir: path.join(trialDir, 'probe'),
+      runtimeDir,
+      marker,
+      sandbox: sandbox.prefix,
+      python,
+      kernelEnv: sandbox.env,
+      cellTimeoutSec: Math.min(settings.cellTimeoutSeconds, options.totalTimeoutSeconds),
+      totalTimeoutSec: options.totalTimeoutSeconds,
+      startupTimeoutSec: settings.startupTimeoutSeconds,
+      limits: {
+        memoryMb: settings.memoryMb,
+        cpuSeconds: Math.ceil(options.totalTimeoutSeconds + 10),
+        maxProcesses: settings.maxProcesses,
+        seccomp: true,
+      },
+      outputs: OUTPUT_LIMITS,
+      probe: options.probe ? { ...PROBE_LIMITS, maxValues: settings.probeMaxValues, results: options.results } : null,
+    }
+    const requestPath = path.join(runDir, 'request.json')
+    await writeFile(requestPath, JSON.stringify(request, null, 2))
+    if (options.signal?.aborted) return failure('harness_error', 'execution was cancelled before it started')
+
+    const hardLimitMs = executionBudget(options.totalTimeoutSeconds, settings).runnerMs
+    // the runner holds no secrets either: a clean environment, its own process group
+    const child = execa(python, ['-m', 'skilldelta_py.run_notebook', requestPath], {
+      env: {
+        PATH: `${path.dirname(python)}:/usr/local/bin:/usr/bin:/bin`,
+        HOME: runtimeDir,
+        LANG: 'C.UTF-8',
+        PYTHONPATH: PYTHON_PACKAGE_DIR,
+        PYTHONDONTWRITEBYTECODE: '1',
+        JUPYTER_RUNTIME_DIR: runtimeDir,
+        JUPYTER_CONFIG_DIR: path.join(runtimeDir, 'config'),
+        JUPYTER_DATA_DIR: path.join(runtimeDir, 'data'),
+        SKILLDELTA_SANDBOX_MARKER: marker,
+      },
+      extendEnv: false,
+      cwd: runDir,
+      detached: true,
+      stdin: 'ignore',
+      reject: false,
+      cleanup: true,
+      maxBuffer: 10_000_000,
+    })
+    let killedBy: 'timeout' | 'abort' | undefined
+    const timer = setTimeout(() => {
+      killedBy = 'timeout'
+      killTree(child.pid)
+    }, hardLimitMs)
+    const onAbort = () => {
+      killedBy = 'abort'
+      killTree(child.pid)
+    }
+    options.signal?.addEventListener('abort', onAbort, { once: true })
+    const result = await child
+    clearTimeout(timer)
+    options.signal?.removeEventListener('abort', onAbort)
+    if (killedBy) await releaseLeftovers(progressPath)
+    if (killedBy === 'timeout') {
+      const seconds = Math.round(hardLimitMs / 1000)
+      return failure('harness_timeout', `the runner did not finish within ${seconds} s and its process tree was killed`)
+    }
+    if (killedBy === 'abort') return failure('harness_error', 'execution was cancelled')
+    let report: RunnerReport
+    try {
+      report = parseRunnerReport(await harvest(runDir, 'report.json', MAX_REPORT_BYTES))
+    } catch (error) {
+      const stderr = result.stderr.trim().split('\n').slice(-15).join('\n')
+      const exit = result.exitCode ?? result.signal
+      const why = `no usable report from the notebook runner (exit ${exit}): ${(error as Error).message}`
+      // once the notebook's kernel was running, a runner that broke broke on what the kernel sent
+      if (await kernelStarted(progressPath)) return runnerLost(withWarning, started, why)
+      return failure('harness_error', why + (stderr ? `\n${stderr}` : ''))
+    }
+    const final: ExecutionReport = {
+      ...report,
+      ...withWarning,
+      executedNotebook: report.executedNotebook ? path.join(trialDir, 'executed.ipynb') : null,
+      wallMs: Date.now() - started,
+    }
+    await writeFile(path.join(trialDir, 'execution.json'), JSON.stringify(final, null, 2))
+    return final
+  } finally {
+    await rm(runtimeDir, { recursive: true, force: true })
   }
-  const executedNotebook = await collect(
-    sandboxDir,
-    '.runner/executed.ipynb',
-    path.join(trialDir, 'executed.ipynb'),
-    MAX_NOTEBOOK_BYTES,
-  )
-  const probe = await collectSignals(report.probe, sandboxDir, trialDir)
-  const final: ExecutionReport = { ...report, ...base, probe, executedNotebook, wallMs: Date.now() - started }
-  await writeFile(path.join(trialDir, 'execution.json'), JSON.stringify(final, null, 2))
-  return final
 }
 
-/** Validate the runner's report; a malformed probe section (the kernel wrote it) spoils only the probe. */
+async function kernelStarted(progressPath: string): Promise<boolean> {
+  try {
+    const progress = z.object({ kernelStarted: z.boolean() }).parse(JSON.parse(await readFile(progressPath, 'utf8')))
+    return progress.kernelStarted
+  } catch {
+    return false
+  }
+}
+
+/** A runner killed by the harness cannot clean up its cgroups: do it here. */
+async function releaseLeftovers(progressPath: string): Promise<void> {
+  let cgroups: string[] = []
+  try {
+    cgroups = z
+      .object({ cgroups: z.array(z.string().startsWith('/sys/fs/cgroup/')) })
+      .parse(JSON.parse(await readFile(progressPath, 'utf8'))).cgroups
+  } catch {
+    return
+  }
+  for (const dir of cgroups) {
+    try {
+      const pids = (await readFile(path.join(dir, 'cgroup.procs'), 'utf8')).split('\n').filter(Boolean)
+      for (const pid of pids) {
+        try {
+          process.kill(Number(pid), 'SIGKILL')
+        } catch {
+          // gone
+        }
+      }
+      await rm(dir, { recursive: false, force: true }).catch(() => undefined)
+    } catch {
+      // already removed
+    }
+  }
+}
+
+/** The runner broke while the notebook's kernel was running: that is the notebook's failure, with the reason. */
+function runnerLost(base: Pick<ExecutionReport, 'notebook' | 'marker' | 'isolated'>, started: number, why: string) {
+  const error = { ename: 'RunnerLost', evalue: why, traceback: [] }
+  return {
+    ...base,
+    status: 'runner_error' as const,
+    wallMs: Date.now() - started,
+    validation: { ok: true, problems: [] },
+    cells: [],
+    firstError: { cell: null, ...error, sourceExcerpt: '' },
+    probe: { status: 'skipped' as const, reason: why },
+    executedNotebook: null,
+    timings: {},
+    metadataStripped: [],
+    outputCuts: [],
+    renamedStreams: 0,
+  }
+}
+
+/** Validate the runner's report; a malformed probe section spoils only the probe. */
 function parseRunnerReport(bytes: Buffer): RunnerReport {
   const raw = RunnerReportSchema.extend({ probe: z.unknown() }).parse(JSON.parse(bytes.toString('utf8')))
   const probe = ProbeReportSchema.safeParse(raw.probe)
+  if (probe.success) return { ...raw, probe: probe.data }
+  const evalue = probe.error.issues[0]?.message ?? 'invalid probe output'
   return {
     ...raw,
-    probe: probe.success
-      ? probe.data
-      : {
-          status: 'error',
-          error: {
-            ename: 'ProbeOutputInvalid',
-            evalue: probe.error.issues[0]?.message ?? 'invalid probe output',
-            traceback: [],
-          },
-          durationMs: 0,
-        },
+    probe: { status: 'error', error: { ename: 'ProbeOutputInvalid', evalue, traceback: [] }, durationMs: 0 },
   }
-}
-
-async function collect(sandboxDir: string, relative: string, target: string, maxBytes: number): Promise<string | null> {
-  try {
-    await writeFile(target, await harvest(sandboxDir, relative, maxBytes))
-    return target
-  } catch (error) {
-    if (error instanceof HarvestError) return null
-    throw error
-  }
-}
-
-/** Copy each probed signal out of the sandbox under a name the harness chooses; drop what is not a plain file. */
-async function collectSignals(probe: ProbeReport, sandboxDir: string, trialDir: string): Promise<ProbeReport> {
-  if (probe.status !== 'ok') return probe
-  await mkdir(path.join(trialDir, 'probe'), { recursive: true })
-  const signals = []
-  for (const signal of probe.signals) {
-    const { file: _claimed, ...rest } = signal
-    if (!SIGNAL_ID.test(signal.id) || signal.skipped) {
-      signals.push(
-        SIGNAL_ID.test(signal.id) ? rest : { ...rest, id: 'signal-invalid', skipped: 'invalid id from the probe' },
-      )
-      continue
-    }
-    const file = await collect(
-      sandboxDir,
-      `.runner/probe/${signal.id}.npz`,
-      path.join(trialDir, 'probe', `${signal.id}.npz`),
-      MAX_SIGNAL_BYTES,
-    )
-    signals.push(file ? { ...rest, file } : { ...rest, skipped: 'the probe did not leave a readable file' })
-  }
-  return { ...probe, signals }
 }
 
 /** The execution report saved in a trial directory (e.g. restored from the cache), with its paths re-pointed there. */
@@ -245,7 +279,7 @@ export async function loadExecutionReport(trialDir: string): Promise<ExecutionRe
   } catch {
     return undefined
   }
-  const probe: ProbeReport =
+  const probe =
     saved.probe.status === 'ok'
       ? {
           ...saved.probe,

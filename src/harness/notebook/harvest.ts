@@ -22,7 +22,8 @@ export async function harvest(root: string, relative: string, maxBytes: number):
   }
   const realRoot = await realpath(root)
   if (!real.startsWith(realRoot + path.sep)) throw new HarvestError(`${relative} points outside the sandbox directory`)
-  const handle = await open(full, constants.O_RDONLY | constants.O_NOFOLLOW).catch(() => {
+  // O_NONBLOCK: a FIFO or device planted in place of a result must not hang the harness
+  const handle = await open(full, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK).catch(() => {
     throw new HarvestError(`${relative} is a symbolic link or unreadable`)
   })
   try {

@@ -29,8 +29,14 @@ const NotebookProblemSchema = z.object({
 
 const ProbedSignalSchema = z.object({
   id: z.string(),
+  /** The notebook's name for the series (its first name), or sim.run#<run>[<monitor position>]. */
   source: z.string(),
-  kind: z.enum(['sim.run', 'pair', 'TimeSeries', 'arrays']),
+  /** Every name the notebook still holds the unchanged output under. */
+  names: z.array(z.string()).default([]),
+  /** Only outputs of TVB's real Simulator.run, recorded as they returned, are signals. */
+  kind: z.literal('sim.run'),
+  /** Which Simulator.run call (1-based) produced it. */
+  run: z.number().int().optional(),
   monitor: z.string().nullable(),
   shape: z.array(z.number().int()),
   samples: z.number().int(),
@@ -53,11 +59,28 @@ const SimulatorSummarySchema = z
   .passthrough()
   .or(z.object({ error: z.string() }))
 
+export type Numeric = number | null | Numeric[]
+const NumericSchema: z.ZodType<Numeric> = z.lazy(() => z.union([z.number(), z.null(), z.array(NumericSchema)]))
+
+/** A named result: a number (or nested lists of numbers; null where the value was not finite). */
+const ResultValueSchema = z.discriminatedUnion('status', [
+  z.object({ status: z.literal('ok'), value: NumericSchema }),
+  z.object({ status: z.literal('missing') }),
+  z.object({ status: z.literal('unusable'), reason: z.string() }),
+])
+export type ResultValue = z.infer<typeof ResultValueSchema>
+
 export const ProbeReportSchema = z.discriminatedUnion('status', [
   z.object({
     status: z.literal('ok'),
     signals: z.array(ProbedSignalSchema),
     simulators: z.record(z.string(), SimulatorSummarySchema),
+    /** Named results (variables the goal's checks read), by name. */
+    results: z.record(z.string(), ResultValueSchema).default({}),
+    /** Whether TVB's Simulator was imported (and so hooked) in this kernel. */
+    hooked: z.boolean().default(false),
+    droppedRuns: z.number().int().default(0),
+    errors: z.array(z.string()).default([]),
     durationMs: z.number(),
   }),
   z.object({ status: z.literal('error'), error: CellErrorSchema, durationMs: z.number() }),
@@ -74,6 +97,7 @@ const EXECUTION_STATUSES = [
   'kernel_died',
   'kernel_start_failed',
   'runner_error',
+  'output_limit',
 ] as const
 
 export const RunnerReportSchema = z.object({
@@ -84,6 +108,26 @@ export const RunnerReportSchema = z.object({
   probe: ProbeReportSchema,
   executedNotebook: z.string().nullable(),
   timings: z.record(z.string(), z.number()),
+  /** The limits really applied to the kernel's process tree (cgroup or rlimit, seccomp). */
+  limits: z
+    .object({
+      memory: z.string(),
+      processes: z.string(),
+      seccomp: z.string(),
+      memoryMb: z.number(),
+      maxProcesses: z.number(),
+      cpuSeconds: z.number(),
+      warnings: z.array(z.string()),
+      peakMemoryMb: z.number().optional(),
+    })
+    .passthrough()
+    .optional(),
+  /** Cell metadata the harness removed before running (tags such as raises-exception change execution). */
+  metadataStripped: z.array(z.object({ cell: z.number().int(), keys: z.array(z.string()) })).default([]),
+  /** Output the runner cut to stay within its budgets. */
+  outputCuts: z.array(z.record(z.string(), z.unknown())).default([]),
+  /** Stream outputs whose name was neither stdout nor stderr (renamed: a name cannot forge structure). */
+  renamedStreams: z.number().int().default(0),
 })
 export type RunnerReport = z.infer<typeof RunnerReportSchema>
 

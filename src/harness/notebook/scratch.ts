@@ -6,7 +6,7 @@ import { execa } from 'execa'
 import { harnessPython } from '../config/paths.ts'
 import type { ExecutionSettings } from '../config/settings.ts'
 import { harvest } from './harvest.ts'
-import { planSandbox } from './sandbox.ts'
+import { planToolSandbox } from './sandbox.ts'
 
 interface ScratchTransform {
   /** A module of python/skilldelta_py run as `python -m <module> <input> <output>`. */
@@ -30,7 +30,7 @@ export async function transformInSandbox(task: ScratchTransform): Promise<string
   const work = await mkdtemp(path.join(os.tmpdir(), 'skilldelta-scratch-'))
   try {
     await copyFile(task.input, path.join(work, task.inputName))
-    const plan = await planSandbox({
+    const plan = await planToolSandbox({
       python: harnessPython(),
       args: ['-m', task.module, path.join(work, task.inputName), path.join(work, task.outputName)],
       writableDir: work,

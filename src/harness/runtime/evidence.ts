@@ -8,7 +8,7 @@ import type { ExecutionSettings } from '../config/settings.ts'
 import { JUDGE_DIMENSIONS } from '../judge/subject.ts'
 import { renderNotebookHtml } from '../notebook/render.ts'
 import type { TrialOutcome } from '../trial/run.ts'
-import { stripAnsi } from '../util/ansi.ts'
+import { plainText } from '../util/terminal.ts'
 
 /**
  * What people need to see when a cell fails, as files in the trial directory: the generated
@@ -37,7 +37,7 @@ function failureText(outcome: TrialOutcome): string | undefined {
       '--- source ---',
       cell?.sourceExcerpt ?? error.sourceExcerpt,
     )
-    lines.push('', '--- traceback ---', stripAnsi((cell?.error?.traceback ?? error.traceback).join('\n')))
+    lines.push('', '--- traceback ---', plainText((cell?.error?.traceback ?? error.traceback).join('\n')))
   }
   const problems = execution.validation.problems
   if (problems.length)

@@ -5,7 +5,7 @@ import { loadRubric } from '../judge/rubric.ts'
 import { startBroker, type Broker } from '../models/broker.ts'
 import { loadFixtureScript, startFixtureServer, type FixtureServer } from '../models/fixture-server.ts'
 import { isSameModel, providerOf } from '../models/providers/index.ts'
-import { bubblewrapAvailable } from '../notebook/sandbox.ts'
+import { requireSandbox, UNISOLATED_WARNING } from '../notebook/sandbox.ts'
 import type { JudgePlan } from './provided.ts'
 
 import './provided.ts'
@@ -49,19 +49,18 @@ function warnOnce(key: string, message: string): void {
   console.warn(message)
 }
 
+/** Isolation is never silently off: a missing sandbox stops the run; running without one warns every run. */
 async function checkSandbox(settings: RunSettings): Promise<void> {
-  const mode = settings.execution.sandbox
-  if (mode === 'none') return
-  const probe = await bubblewrapAvailable()
-  if (probe.ok) return
-  if (mode === 'bwrap')
-    stop(`the notebook sandbox is required (execution.sandbox: bwrap, or auto in CI) but ${probe.reason}`)
-  const bar = '!'.repeat(78)
-  warnOnce(
-    'sandbox',
-    `\n${bar}\n!! skilldelta: NOTEBOOK ISOLATION IS OFF — ${probe.reason}\n` +
-      `!! Model-written code will run with network access and can read your files.\n${bar}\n`,
-  )
+  if (settings.execution.sandbox === 'none') {
+    const bar = '!'.repeat(78)
+    warnOnce('sandbox', `\n${bar}\n!! skilldelta: ${UNISOLATED_WARNING}.\n${bar}\n`)
+    return
+  }
+  try {
+    await requireSandbox(settings.execution.sandbox)
+  } catch (error) {
+    stop((error as Error).message)
+  }
 }
 
 /** Refuse self-judging, check the rubric once, and find out whether the judge can answer at all. */

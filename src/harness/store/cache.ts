@@ -13,7 +13,7 @@ import path from 'node:path'
  */
 
 /** Bump when execution, probing or record semantics change: old entries must not be reused. */
-const CACHE_VERSION = 2
+const CACHE_VERSION = 3
 
 const hash = (value: unknown): string => createHash('sha256').update(JSON.stringify(value)).digest('hex')
 
