@@ -1,10 +1,11 @@
-import { writeFile } from 'node:fs/promises'
+import { readFile, writeFile } from 'node:fs/promises'
 import path from 'node:path'
 import type { Reporter, Vitest } from 'vitest/node'
 import { readEnv } from '../src/harness/config/env.ts'
 import { existingRun } from '../src/harness/config/run.ts'
-import { buildReport, formatMarkdown, formatTerminal, perGoalMarkdown } from '../src/harness/report/ablation.ts'
-import { drawDeltaChart } from '../src/harness/report/chart.ts'
+import { buildReport, formatMarkdown, formatTerminal } from '../src/harness/report/ablation.ts'
+import { drawDeltaChart, drawSizeChart } from '../src/harness/report/chart.ts'
+import { readAblationReport } from '../src/harness/report/schema.ts'
 import { readRun, recordsFile } from '../src/harness/results/store.ts'
 
 export interface AblationReporterOptions {
@@ -12,13 +13,18 @@ export interface AblationReporterOptions {
   resultsDir?: string
   /** The condition every Δ is measured against (default: `zero_shot`). */
   baseline?: string
+  /** Reference models of the headline table (default: the largest model by params in the run). */
+  reference?: string[]
+  /** Non-inferiority margin δ of the headline verdicts, as a fraction of the score's scale (default 0.1). */
+  margin?: number
 }
 
 /**
  * Root-level reporter (it sees every model project): at the end of a run it reads the run's
- * records.jsonl and prints the skill Δ ablation tables; writes ablation.md, ablation.json and
- * ablation.png beside it. Under `vitest --merge-reports` it reads the records of SKILLDELTA_RUN_ID
- * (merge the shards' records first with `skilldelta merge`).
+ * records.jsonl, writes ablation.json, and from that file alone prints the tables (the headline
+ * first) and writes ablation.md, ablation.png (Δ per model and condition) and ablation-size.png
+ * (score against model size). Under `vitest --merge-reports` it reads the records of
+ * SKILLDELTA_RUN_ID (merge the shards' records first with `skilldelta merge`).
  */
 export class AblationReporter implements Reporter {
   private vitest: Vitest | undefined
@@ -38,15 +44,31 @@ export class AblationReporter implements Reporter {
     const resultsDir = run?.resultsDir ?? path.resolve(this.options.resultsDir ?? 'results')
     const { records, unfinished } = await readRun(resultsDir, runId)
     if (records.length === 0 && unfinished.length === 0) return
-    const report = buildReport(records, this.options.baseline, unfinished)
+    const dir = path.dirname(recordsFile(resultsDir, runId))
+    const json = path.join(dir, 'ablation.json')
+    await writeFile(
+      json,
+      `${JSON.stringify(
+        buildReport(records, {
+          unfinished,
+          ...(this.options.baseline ? { baseline: this.options.baseline } : {}),
+          ...(this.options.reference ? { reference: this.options.reference } : {}),
+          ...(this.options.margin ? { margin: this.options.margin } : {}),
+        }),
+        null,
+        2,
+      )}\n`,
+    )
+    // everything shown is made from ablation.json alone
+    const report = readAblationReport(JSON.parse(await readFile(json, 'utf8')))
     const trials = `${records.length} trials${unfinished.length ? `, ${unfinished.length} unfinished` : ''}`
     vitest.logger.log(`\nskill Δ — run ${runId} (${trials})\n\n${formatTerminal(report)}\n`)
-    const dir = path.dirname(recordsFile(resultsDir, runId))
-    const perGoal = `## Per goal (mean score, failures as 0)\n\n${perGoalMarkdown(records)}`
-    await writeFile(path.join(dir, 'ablation.md'), `${formatMarkdown(report)}\n\n${perGoal}\n`)
-    await writeFile(path.join(dir, 'ablation.json'), `${JSON.stringify(report, null, 2)}\n`)
-    const chart = await drawDeltaChart(path.join(dir, 'ablation.json'), path.join(dir, 'ablation.png'))
-    if (chart) vitest.logger.log(`chart: ${path.relative(process.cwd(), chart)}`)
+    await writeFile(path.join(dir, 'ablation.md'), `${formatMarkdown(report)}\n`)
+    const charts = [
+      await drawDeltaChart(json, path.join(dir, 'ablation.png')),
+      await drawSizeChart(json, path.join(dir, 'ablation-size.png')),
+    ].filter((c): c is string => c !== undefined)
+    if (charts.length) vitest.logger.log(`charts: ${charts.map((c) => path.relative(process.cwd(), c)).join(', ')}`)
   }
 }
 

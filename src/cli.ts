@@ -8,9 +8,10 @@ import { effectiveSandbox, ExecutionSettingsSchema } from './harness/config/sett
 import { assessExecution } from './harness/checks/executes.ts'
 import { compileGoal } from './harness/goal/compile.ts'
 import { executeNotebook } from './harness/notebook/execute.ts'
-import { METRICS, type MetricName } from './harness/report/ablation.ts'
+import { buildAblation, METRICS, type MetricName } from './harness/report/ablation.ts'
 import { baselineFrom, DEFAULT_MARGIN, formatGate, gate, readBaseline, writeBaseline } from './harness/report/gate.ts'
 import { agreement, calibration, formatAgreement, formatCalibration } from './harness/report/judge-quality.ts'
+import { formatPlan, pilotSources, planRow, statedSource, type PlanReport } from './harness/report/plan.ts'
 import { formatSummary, summariseRecords } from './harness/report/summary.ts'
 import { terminalSafe } from './harness/util/terminal.ts'
 import { mergeRecordFiles, readRun, recordsFile, RECORDS_FILE, type RunRecords } from './harness/results/store.ts'
@@ -31,6 +32,13 @@ Usage:
   skilldelta gate --run <run id> [--results results] [--baseline results/baseline.json] [--margin 0.1]
       Compare a run with the baseline, paired by (model, condition, goal). Exit 1 on a regression
       (the whole 95% CI of new − baseline below −margin); drops within the noise are reported.
+  skilldelta plan --effect <Δ> [--from <run id> | --sd <σ>] [--icc <ρ>] [--metric objective|judge]
+                  [--power 0.8] [--samples 5] [--results results]
+      Before paying for a run: the goals × samples per cell each comparison needs for that power to
+      detect an effect of Δ (in score units, e.g. 0.1 of the objective share), and the cost in trials.
+      The variance comes from a pilot run (--from: every condition vs its baseline, and the headline
+      comparisons) or is stated (--sd: a goal's difference with one sample per cell; --icc: the share of
+      it that is between goals, default 1).
   skilldelta judge calibrate --run <run id> [--good fixture-oracle] [--bad fixture-broken] [--results results]
       How well the run's judge separates known-good notebooks (oracles) from known-bad ones
       (negative controls) on the same goals. Make the run with e.g.
@@ -219,6 +227,47 @@ async function gateCommand(values: Values): Promise<number> {
   return regressions.length ? 1 : 0
 }
 
+/** A number option within bounds, or a usage error naming it. */
+function numberOption(values: Values, name: string, check: (x: number) => boolean, what: string): number | undefined {
+  const raw = text(values, name)
+  if (raw === undefined) return undefined
+  const value = Number(raw)
+  if (!Number.isFinite(value) || !check(value))
+    throw new UsageError(`skilldelta plan: --${name} must be ${what} (got "${raw}")`)
+  return value
+}
+
+async function plan(values: Values): Promise<number> {
+  const effect = numberOption(values, 'effect', (x) => x > 0, 'a positive number')
+  if (effect === undefined) throw new UsageError('skilldelta plan: --effect <Δ> is required (e.g. --effect 0.1)')
+  const sd = numberOption(values, 'sd', (x) => x >= 0, 'a non-negative number')
+  const icc = numberOption(values, 'icc', (x) => x >= 0 && x <= 1, 'between 0 and 1')
+  const power = numberOption(values, 'power', (x) => x > 0 && x < 1, 'between 0 and 1') ?? 0.8
+  const samples = numberOption(values, 'samples', (x) => Number.isInteger(x) && x >= 1 && x <= 50, 'an integer 1–50')
+  const options = { effect, power, maxSamples: samples ?? 5 }
+  const from = text(values, 'from')
+  if (!from && sd === undefined)
+    throw new UsageError('skilldelta plan: give a pilot run (--from <run id>) or a stated --sd <σ>')
+  let report: PlanReport
+  if (from) {
+    const { records } = await loadRun('plan', values, 'from')
+    const metric = text(values, 'metric') ?? 'objective'
+    if (!(metric in METRICS))
+      throw new UsageError(`skilldelta plan: --metric must be one of ${Object.keys(METRICS).join(', ')}`)
+    const ablation = buildAblation(records, { metric: METRICS[metric as MetricName] })
+    report = {
+      effect,
+      power,
+      from: `run ${from}`,
+      metric: ablation.metric,
+      rows: pilotSources(ablation, icc).map((source) => planRow(source, options)),
+      matrixCells: ablation.rows.length,
+    }
+  } else report = { effect, power, from: 'a stated sd', rows: [planRow(statedSource(sd!, icc), options)] }
+  console.log(formatPlan(report))
+  return 0
+}
+
 async function judgeQuality(action: string | undefined, values: Values): Promise<number> {
   const judged = async (flag: string) => {
     const { run, records } = await loadRun(`judge ${action}`, values, flag)
@@ -256,6 +305,12 @@ const OPTIONS = {
   with: { type: 'string' },
   good: { type: 'string' },
   bad: { type: 'string' },
+  effect: { type: 'string' },
+  from: { type: 'string' },
+  sd: { type: 'string' },
+  icc: { type: 'string' },
+  power: { type: 'string' },
+  samples: { type: 'string' },
   help: { type: 'boolean', short: 'h' },
 } as const
 
@@ -280,6 +335,8 @@ async function main(argv: string[]): Promise<number> {
       return gateCommand(values)
     case 'judge':
       return judgeQuality(rest[0], values)
+    case 'plan':
+      return plan(values)
     case 'baseline':
       if (rest[0] !== 'update') throw new UsageError('skilldelta baseline: the only action is "baseline update"')
       return baseline(values)

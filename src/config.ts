@@ -75,6 +75,12 @@ export function defineSkilldeltaConfig(config: SkilldeltaConfig = {}): ViteUserC
   const parsed = SkilldeltaOptionsSchema.parse(options)
   const settings = resolveSettings(options, process.cwd())
   const models = loadModelsFile(settings.modelsFile)
+  const unknown = (settings.reference ?? []).filter((name) => !models.models.some((m) => m.name === name))
+  if (unknown.length)
+    throw new Error(
+      `skilldelta options: reference model(s) ${unknown.join(', ')} are not in ${settings.modelsFile} ` +
+        `(models: ${models.models.map((m) => m.name).join(', ')})`,
+    )
   const judge = resolveJudge(models, settings.judgeOverride)
   const plan: JudgePlan = judge
     ? { setup: judge }
@@ -97,7 +103,11 @@ export function defineSkilldeltaConfig(config: SkilldeltaConfig = {}): ViteUserC
       reporters: [
         'default',
         new ProgressReporter(),
-        new AblationReporter({ resultsDir: settings.resultsDir }),
+        new AblationReporter({
+          resultsDir: settings.resultsDir,
+          margin: settings.margin,
+          ...(settings.reference ? { reference: settings.reference } : {}),
+        }),
         ...allure,
       ],
     },

@@ -3,13 +3,8 @@ import path from 'node:path'
 import { execa } from 'execa'
 import { describe, expect, test } from 'vitest'
 import type { TestSpecification, Vitest } from 'vitest/node'
-import {
-  buildAblation,
-  buildReport,
-  formatMarkdown,
-  objectiveScore,
-  perGoalMarkdown,
-} from '../src/harness/report/ablation.ts'
+import { buildAblation, buildReport, formatMarkdown, objectiveScore } from '../src/harness/report/ablation.ts'
+import { buildGrid, formatGridMarkdown } from '../src/harness/report/grid.ts'
 import { drawDeltaChart } from '../src/harness/report/chart.ts'
 import { MatrixSequencer } from '../src/harness/runtime/sequencer.ts'
 import type { TrialRecord } from '../src/harness/results/schema.ts'
@@ -104,17 +99,18 @@ describe('the ablation table', () => {
     expect(skills?.deltaSuccesses).toMatchObject({ delta: 0.5, n: 1 })
   })
 
-  test('the per-goal table shows where Δ comes from', () => {
-    const table = perGoalMarkdown(records)
-    expect(table).toContain('| Goal | m · with_skills | m · zero_shot |')
-    expect(table).toContain('| g1 | 1.00 | 0.50 |')
-    expect(table).toContain('| g2 | 0.50 | 0.00 |')
-    expect(table).toContain('| g3 | — | — |') // only an infra failure: no score, no zero
+  test('the per-goal grid shows where Δ comes from', () => {
+    const table = formatGridMarkdown(buildGrid(records, objectiveScore, 'objective', 'zero_shot'))
+    expect(table).toContain('| Goal | Skills vs baseline | m · zero_shot | m · with_skills |')
+    // records without a prompt count as "with skills" by the condition's name
+    expect(table).toContain('| g1 | better: m · with_skills +0.50 | 0.50 ok | 1.00 ok |')
+    expect(table).toContain('| g2 | better: m · with_skills +0.50 | 0.00 gen | 0.50 exec ok |')
+    expect(table).toContain('| g3 | — |  | — infra |') // only an infra failure: no score, no zero
   })
 
   test('the Δ chart is drawn from ablation.json', async () => {
     const json = path.join(dir, 'ablation.json')
-    writeFileSync(json, JSON.stringify(buildAblation(records)))
+    writeFileSync(json, JSON.stringify(buildReport(records)))
     const png = await drawDeltaChart(json, path.join(dir, 'ablation.png'))
     expect(png).toBe(path.join(dir, 'ablation.png'))
     expect(readFileSync(png!).subarray(1, 4).toString()).toBe('PNG')
@@ -123,11 +119,14 @@ describe('the ablation table', () => {
   test('Markdown for job summaries and PRs', () => {
     const markdown = formatMarkdown(buildAblation(records))
     expect(markdown).toContain(
-      '| Model | Params | Condition | Goals | Produced | Ran OK | Infra | Mean (fail=0) | Mean (successes) | Δ vs zero_shot [95% CI] | MDE |',
+      '| Model | Params | Condition | Goals | Samples | Produced | Ran OK | Infra | Mean (fail=0) | Mean (successes) | Δ vs zero_shot [95% CI] | p (Holm) | ICC | MDE | Gain |',
     )
     // zero_shot: one of two trials produced a notebook and it ran; with_skills: 3 of 3 produced, 2 ran cleanly, 1 infra
-    expect(markdown).toContain('| m | 14B | zero_shot | 2 | 50% | 50% | 0 | 0.25 | 0.50 | (baseline) |  |')
-    expect(markdown).toMatch(/\| m \| 14B \| with_skills \| 3 \| 100% \| 67% \| 1 \| 0\.75 \| 0\.75 \| \+0\.50 \[/)
+    expect(markdown).toContain('| m | 14B | zero_shot | 2 |  | 50% | 50% | 0 | 0.25 | 0.50 | (baseline) |  |')
+    // g1: one sample a side, g2: two with skills and one without → 1.25 samples per cell
+    expect(markdown).toMatch(
+      /\| m \| 14B \| with_skills \| 3 \| 1\.3 \| 100% \| 67% \| 1 \| 0\.75 \| 0\.75 \| \+0\.50 \[/,
+    )
     expect(markdown).not.toContain('judge')
   })
 })

@@ -139,7 +139,7 @@ describe('resume', () => {
     // the trial that was running is not silently missing: it is reported as unfinished
     expect(killed.unfinished.length).toBeGreaterThanOrEqual(1)
     expect(killed.unfinished.every((r) => r.stage !== 'finished')).toBe(true)
-    const report = buildReport(killed.records, 'zero_shot', killed.unfinished)
+    const report = buildReport(killed.records, { unfinished: killed.unfinished })
     expect(report.unfinished).toHaveLength(killed.unfinished.length)
     expect(formatTerminal(report)).toMatch(/UNFINISHED: \d+ trial\(s\) started but never finished/)
     const cached = readdirSync(path.join(project, 'cache', 'trials')).length

@@ -5,6 +5,8 @@ import type { ModelSpec } from '../src/harness/config/models.ts'
 import { resolveSettings } from '../src/harness/config/settings.ts'
 import { parseGoal } from '../src/harness/goal/parse.ts'
 import { loadFixtureScript, startFixtureServer, type FixtureServer } from '../src/harness/models/fixture-server.ts'
+import { objectiveScore } from '../src/harness/report/ablation.ts'
+import { buildTelemetry } from '../src/harness/report/telemetry.ts'
 import { NotebookDraft, toolSpecs, DRIVER_TOOLS } from '../src/harness/trial/strategies/notebook-tools.ts'
 import { ROOT, tempDir, trial } from './helpers.ts'
 
@@ -231,8 +233,12 @@ describe('on-demand skills and per-turn syntax checks', () => {
     expect(outcome.record).toMatchObject({
       status: 'ok',
       loop: { skillsRead: ['tvb-simulator'] },
-      prompt: { skillBudgetTokens: -1 },
+      prompt: { skillBudgetTokens: -1, delivery: 'on-demand' },
     })
+    // the report's skill-use table reads the same record: offered, read, no silent bypass
+    const [use] = buildTelemetry([outcome.record], objectiveScore, 'zero_shot').rows
+    expect(use).toMatchObject({ condition: 'skills_on_demand', trials: 1, read: 1, bypass: 0 })
+    expect(use!.skills['tvb-simulator']).toEqual({ offered: 1, read: 1 })
     const driverRequest = server.requests.find((r) => String(r.messages[0]?.content).startsWith(DRV))
     expect(String(driverRequest?.messages[0]?.content)).toContain('- tvb-simulator: Assemble, configure and run')
     expect(String(driverRequest?.messages[0]?.content)).not.toContain('```python') // names and descriptions only

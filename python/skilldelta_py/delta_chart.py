@@ -18,9 +18,16 @@ def _panel(axes, ablation: dict) -> int:
     rows = [r for r in ablation["rows"] if r.get("delta")]
     labels = [f"{r['model']}\n{r['condition']}" for r in rows]
     deltas = [r["delta"]["delta"] for r in rows]
-    lower = [r["delta"]["delta"] - r["delta"]["ci"][0] for r in rows]
-    upper = [r["delta"]["ci"][1] - r["delta"]["delta"] for r in rows]
-    colours = ["#2e7d32" if r["delta"]["ci"][0] > 0 else "#c62828" if r["delta"]["ci"][1] < 0 else "#607d8b" for r in rows]
+    # an unbounded end (null in JSON: fewer than 2 goals) gets no bar on that side
+    low = [r["delta"]["ci"][0] if r["delta"]["ci"][0] is not None else r["delta"]["delta"] for r in rows]
+    high = [r["delta"]["ci"][1] if r["delta"]["ci"][1] is not None else r["delta"]["delta"] for r in rows]
+    lower = [d - lo for d, lo in zip(deltas, low)]
+    upper = [hi - d for d, hi in zip(deltas, high)]
+    bounded = [r["delta"]["ci"][0] is not None and r["delta"]["ci"][1] is not None for r in rows]
+    colours = [
+        "#2e7d32" if ok and lo > 0 else "#c62828" if ok and hi < 0 else "#607d8b"
+        for ok, lo, hi in zip(bounded, low, high)
+    ]
     axes.bar(range(len(rows)), deltas, yerr=[lower, upper], capsize=4, color=colours)
     axes.axhline(0, color="black", linewidth=0.8)
     axes.set_xticks(range(len(rows)), labels, fontsize=8)

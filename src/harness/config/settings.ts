@@ -6,7 +6,14 @@ import { PACKAGE_ROOT } from './paths.ts'
 
 export type CacheMode = Env['SKILLDELTA_CACHE']
 
-const BUILTIN_CONDITIONS = ['zero_shot', 'one_shot', 'with_skills'] as const
+/** The default conditions. */
+const DEFAULT_CONDITIONS = ['zero_shot', 'one_shot', 'with_skills'] as const
+/**
+ * Ready conditions, by name: the defaults, and three arms that separate what skills do from what
+ * any prompt change does: placebo_skill (irrelevant notes of the same length as the selected skills),
+ * skills_inline and skills_on_demand (the same selection, in the prompt vs read through a tool).
+ */
+const BUILTIN_CONDITIONS = [...DEFAULT_CONDITIONS, 'placebo_skill', 'skills_inline', 'skills_on_demand'] as const
 
 const ConditionSchema = z
   .object({
@@ -23,13 +30,24 @@ const ConditionSchema = z
      * reads what it wants with a read_skill tool (driver-navigator models only; no budget cap).
      */
     delivery: z.enum(['inline', 'on-demand']).optional(),
+    /**
+     * Placebo: instead of the skills, well-formed notes on an unrelated subject of exactly the same
+     * length (skills/placebo.ts), so a gain over it is not just "a longer prompt". Inline only.
+     */
+    placebo: z.boolean().optional(),
   })
   .strict()
+  .refine((c) => !c.placebo || (c.skills !== 'none' && c.delivery !== 'on-demand'), {
+    message: 'a placebo condition needs skills (select, all or names) to match in length, delivered inline',
+  })
 export type Condition = z.infer<typeof ConditionSchema>
 
 const builtin = (name: (typeof BUILTIN_CONDITIONS)[number]): Condition => {
   if (name === 'one_shot') return { name, skills: 'none', example: 'auto' }
   if (name === 'with_skills') return { name, skills: 'select' }
+  if (name === 'placebo_skill') return { name, skills: 'select', placebo: true }
+  if (name === 'skills_inline') return { name, skills: 'select', delivery: 'inline' }
+  if (name === 'skills_on_demand') return { name, skills: 'select', delivery: 'on-demand' }
   return { name, skills: 'none' }
 }
 
@@ -87,7 +105,14 @@ export const SkilldeltaOptionsSchema = z
     conditions: z
       .array(z.union([z.enum(BUILTIN_CONDITIONS), ConditionSchema]))
       .min(1)
-      .default([...BUILTIN_CONDITIONS]),
+      .default([...DEFAULT_CONDITIONS]),
+    /**
+     * The reference models of the headline comparison (small model + skills vs reference zero_shot);
+     * default: the largest model by `params` among those in the run. Names from models.yaml.
+     */
+    reference: z.array(z.string().min(1)).min(1).optional(),
+    /** The non-inferiority margin δ of the headline verdicts, as a fraction of the score's scale. */
+    margin: z.number().gt(0).lt(1).default(0.1),
     epochs: z.number().int().min(1).default(1),
     resultsDir: z.string().default('results'),
     skillsDir: z.string().default('skills'),
@@ -113,6 +138,10 @@ export interface Settings {
   /** models.yaml, absolute. */
   modelsFile: string
   conditions: Condition[]
+  /** Reference models of the headline table (undefined: the largest by params). */
+  reference?: string[]
+  /** Non-inferiority margin δ as a fraction of the score's scale. */
+  margin: number
   epochs: number
   resultsDir: string
   skillsDir: string
@@ -161,6 +190,8 @@ export function resolveSettings(
     root,
     modelsFile: path.resolve(root, parsed.models),
     conditions: parsed.conditions.map((c) => (typeof c === 'string' ? builtin(c) : c)),
+    ...(parsed.reference ? { reference: parsed.reference } : {}),
+    margin: parsed.margin,
     epochs: env.SKILLDELTA_EPOCHS ?? parsed.epochs,
     resultsDir: path.resolve(root, parsed.resultsDir),
     skillsDir: path.resolve(root, parsed.skillsDir),

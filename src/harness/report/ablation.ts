@@ -1,7 +1,21 @@
 import { JUDGE_DIMENSIONS } from '../judge/subject.ts'
 import type { CheckOutcome, TrialRecord } from '../results/schema.ts'
-import { fixed, markdownTable, terminalTable } from './table.ts'
-import { cellMean, pairedDelta, successRate, type PairedDelta, type TrialScore } from './stats.ts'
+import { groupRecords, sortedCells } from './cells.ts'
+import { formatGridMarkdown, buildGrid } from './grid.ts'
+import { buildHeadline, formatHeadlineMarkdown, formatHeadlineTerminal } from './headline.ts'
+import { ABLATION_SCHEMA, type Ablation, type AblationReport, type AblationRow } from './schema.ts'
+import { cellMean, holm, meanInterval, pairedDelta, successRate, type TrialScore } from './stats.ts'
+import {
+  fixed,
+  humanParams,
+  markdownTable,
+  percent,
+  pValue,
+  samplesPerCell,
+  terminalTable,
+  withInterval,
+} from './table.ts'
+import { buildTelemetry, formatTelemetryMarkdown, formatTelemetryTerminal } from './telemetry.ts'
 
 /**
  * The skill Δ ablation tables, computed from trial records only (nothing typed by hand).
@@ -46,159 +60,139 @@ export function judgeScore(
   }
 }
 
-/** The metrics a report (and the gate) can use, by name. */
+/** The metrics a report (and the gate) can use, by name, with their scale [min, max]. */
 export const METRICS = {
-  objective: { label: 'objective checks passed (share)', score: objectiveScore, max: 1 },
-  judge: { label: 'judge score (mean of 4 dimensions, 1–5)', score: judgeScore(), max: 5 },
+  objective: { label: 'objective checks passed (share)', score: objectiveScore, min: 0, max: 1 },
+  judge: { label: 'judge score (mean of 4 dimensions, 1–5)', score: judgeScore(), min: 1, max: 5 },
 } as const
 export type MetricName = keyof typeof METRICS
 
-interface AblationRow {
-  model: string
-  params: number | null
-  condition: string
-  goals: number
-  trials: number
-  infra: number
-  /** Share of trials (infra excluded) that produced a notebook the harness executed. */
-  successRate: number | undefined
-  /** Share of trials (infra excluded) whose notebook ran every cell without error. */
-  executedRate: number | undefined
-  meanSuccesses: number | undefined
-  meanFailuresZero: number | undefined
-  /** Δ vs the baseline condition, failures counted as 0 (the headline). */
-  delta?: PairedDelta
-  /** Δ vs the baseline condition, over successful trials only. */
-  deltaSuccesses?: PairedDelta
-  /** Normalised gain (with − without) / (max − without), failures as 0, over the paired goals. */
-  gain?: number
+interface Metric {
+  label: string
+  score: (r: TrialRecord) => TrialScore | undefined
+  min: number
+  max: number
 }
 
-interface Ablation {
-  metric: string
-  baseline: string
-  rows: AblationRow[]
+export interface AblationOptions {
+  /** The condition every Δ is measured against (default zero_shot). */
+  baseline?: string
+  metric?: Metric
+  /** Reference models of the headline table (default: the largest by params); false: no headline. */
+  reference?: string[] | undefined
+  headline?: boolean
+  /** Non-inferiority margin δ as a fraction of the metric's scale (default 0.1). */
+  margin?: number
 }
 
-type GoalScores = Map<string, TrialScore[]>
+export const DEFAULT_BASELINE = 'zero_shot'
+export const DEFAULT_MARGIN_FRACTION = 0.1
 
 const average = (values: (number | undefined)[]): number | undefined => {
   const present = values.filter((v): v is number => v !== undefined)
   return present.length ? present.reduce((a, b) => a + b, 0) / present.length : undefined
 }
 
-export function buildAblation(
-  records: TrialRecord[],
-  baseline = 'zero_shot',
-  score: (r: TrialRecord) => TrialScore | undefined = objectiveScore,
-  metric: string = METRICS.objective.label,
-  /** The best possible score under this metric (for the normalised gain). */
-  maxScore: number = METRICS.objective.max,
-): Ablation {
-  const cells = new Map<string, Map<string, GoalScores>>() // model → condition → goal → scores
-  const params = new Map<string, number | null>()
-  const ran = new Map<string, boolean[]>() // model · condition → executed cleanly, per counted trial
-  for (const record of records) {
-    const value = score(record)
-    if (value === undefined) continue // this metric does not apply to the trial
-    params.set(record.model.name, record.model.params)
-    if (record.status !== 'infra_error') {
-      const key = `${record.model.name}\u0000${record.condition}`
-      ran.set(key, [...(ran.get(key) ?? []), record.execution?.status === 'ok'])
-    }
-    const byCondition = cells.get(record.model.name) ?? new Map<string, GoalScores>()
-    const byGoal = byCondition.get(record.condition) ?? new Map<string, TrialScore[]>()
-    byGoal.set(record.goal.id, [...(byGoal.get(record.goal.id) ?? []), value])
-    byCondition.set(record.condition, byGoal)
-    cells.set(record.model.name, byCondition)
-  }
+const optional = <K extends string, V>(key: K, value: V | undefined): { [P in K]?: V } =>
+  (value === undefined ? {} : { [key]: value }) as { [P in K]?: V }
+
+export function buildAblation(records: TrialRecord[], options: AblationOptions = {}): Ablation {
+  const baseline = options.baseline ?? DEFAULT_BASELINE
+  const metric = options.metric ?? METRICS.objective
+  const cells = groupRecords(records, metric.score)
   const rows: AblationRow[] = []
-  for (const [model, byCondition] of [...cells].sort(([a], [b]) => a.localeCompare(b))) {
-    const base = byCondition.get(baseline)
-    const conditions = [...byCondition.keys()].sort(
-      (a, b) => Number(b === baseline) - Number(a === baseline) || a.localeCompare(b),
-    )
-    for (const condition of conditions) {
-      const byGoal = byCondition.get(condition)!
-      const all = [...byGoal.values()].flat()
+  for (const [model, modelCells, conditions] of sortedCells(cells, baseline)) {
+    const base = modelCells.conditions.get(baseline)
+    for (const [condition, cell] of conditions) {
+      const all = [...cell.goals.values()].flat()
+      const goalMeans = [...cell.goals.keys()]
+        .sort()
+        .flatMap((goal) => cellMean(cell.goals.get(goal)!, 'failures_as_zero') ?? [])
       const row: AblationRow = {
         model,
-        params: params.get(model) ?? null,
+        params: modelCells.params,
         condition,
-        goals: byGoal.size,
+        skills: cell.skills,
+        goals: cell.goals.size,
         trials: all.length,
         infra: all.filter((s) => s === 'infra').length,
-        successRate: successRate(all),
-        executedRate: rate(ran.get(`${model}\u0000${condition}`) ?? []),
+        ...optional('successRate', successRate(all)),
+        ...optional('executedRate', cell.counted ? cell.clean / cell.counted : undefined),
         // goals are the units: average within a goal, then across goals
-        meanSuccesses: average([...byGoal.values()].map((s) => cellMean(s, 'successes'))),
-        meanFailuresZero: average([...byGoal.values()].map((s) => cellMean(s, 'failures_as_zero'))),
+        ...optional('meanSuccesses', average([...cell.goals.values()].map((s) => cellMean(s, 'successes')))),
+        ...optional('meanFailuresZero', average(goalMeans)),
+        ...optional('meanCi', goalMeans.length ? meanInterval(goalMeans).ci : undefined),
       }
       if (base && condition !== baseline) {
-        const delta = pairedDelta(byGoal, base, { convention: 'failures_as_zero' })
-        const deltaSuccesses = pairedDelta(byGoal, base, { convention: 'successes' })
+        const delta = pairedDelta(cell.goals, base.goals, { convention: 'failures_as_zero' })
+        const deltaSuccesses = pairedDelta(cell.goals, base.goals, { convention: 'successes' })
         if (delta) row.delta = delta
         // normalised gain (SkillsBench): how much of the headroom left by the baseline the skills closed
-        if (delta && delta.meanWithout < maxScore) row.gain = delta.delta / (maxScore - delta.meanWithout)
+        if (delta && delta.meanWithout < metric.max) row.gain = delta.delta / (metric.max - delta.meanWithout)
         if (deltaSuccesses) row.deltaSuccesses = deltaSuccesses
       }
       rows.push(row)
     }
   }
-  return { metric, baseline, rows }
+  // the family for Holm: every row of this table with a Δ (each condition vs its model's baseline)
+  const tested = rows.filter((r) => r.delta)
+  holm(tested.map((r) => r.delta!.p)).forEach((p, i) => (tested[i]!.pHolm = p))
+  const scale: [number, number] = [metric.min, metric.max]
+  const ablation: Ablation = { metric: metric.label, baseline, scale, rows }
+  if (options.headline !== false) {
+    const gains = new Map(
+      rows.flatMap((r) => (r.gain === undefined ? [] : [[`${r.model}\u0000${r.condition}`, r.gain]])),
+    )
+    ablation.headline = buildHeadline(cells, {
+      baseline,
+      reference: options.reference,
+      marginFraction: options.margin ?? DEFAULT_MARGIN_FRACTION,
+      scale,
+      gains,
+    })
+  }
+  return ablation
 }
 
-const rate = (flags: boolean[]): number | undefined =>
-  flags.length ? flags.filter(Boolean).length / flags.length : undefined
-
-/** Everything the reporter prints and writes: the objective table, and the judge's when a judge scored. */
-interface AblationReport extends Ablation {
-  judge?: Ablation
-  /** One ablation per judge dimension. */
-  dimensions?: Record<string, Ablation>
-  /** Trials whose judgement failed (judge_error): reported apart, never scored. */
-  judgeErrors: number
-  /** Trials that started and never finished (an interrupted run): listed, never scored. */
-  unfinished: { model: string; condition: string; goal: string; sample: number }[]
+export interface ReportOptions {
+  baseline?: string
+  reference?: string[] | undefined
+  margin?: number
+  unfinished?: TrialRecord[]
 }
 
-export function buildReport(
-  records: TrialRecord[],
-  baseline = 'zero_shot',
-  unfinished: TrialRecord[] = [],
-): AblationReport {
+/** Everything the reporter prints and writes (ablation.json): the tables of every metric, the grid, skill use. */
+export function buildReport(records: TrialRecord[], options: ReportOptions = {}): AblationReport {
+  const baseline = options.baseline ?? DEFAULT_BASELINE
+  const common = { baseline, reference: options.reference, ...optional('margin', options.margin) }
   const report: AblationReport = {
-    ...buildAblation(records, baseline),
+    schema: ABLATION_SCHEMA,
+    ...buildAblation(records, common),
     judgeErrors: records.filter((r) => r.judge?.status === 'error').length,
-    unfinished: unfinished.map((r) => ({
+    unfinished: (options.unfinished ?? []).map((r) => ({
       model: r.model.name,
       condition: r.condition,
       goal: r.goal.id,
       sample: r.sample,
     })),
+    grid: buildGrid(records, objectiveScore, METRICS.objective.label, baseline),
+    telemetry: buildTelemetry(records, objectiveScore, baseline),
   }
   if (records.some((r) => r.judge?.status === 'ok')) {
-    report.judge = buildAblation(records, baseline, METRICS.judge.score, METRICS.judge.label, METRICS.judge.max)
+    report.judge = buildAblation(records, { ...common, metric: METRICS.judge })
     report.dimensions = Object.fromEntries(
       JUDGE_DIMENSIONS.map((d) => [
         d,
-        buildAblation(records, baseline, judgeScore(d), `judge ${d} (1–5)`, METRICS.judge.max),
+        buildAblation(records, {
+          baseline,
+          headline: false,
+          metric: { label: `judge ${d} (1–5)`, score: judgeScore(d), min: 1, max: 5 },
+        }),
       ]),
     )
   }
   return report
 }
-
-const percent = (value: number | undefined): string => (value === undefined ? '—' : `${Math.round(value * 100)}%`)
-const signed = (value: number): string => `${value >= 0 ? '+' : ''}${value.toFixed(2)}`
-const humanParams = (params: number | null): string =>
-  params === null
-    ? '—'
-    : params >= 1e12
-      ? `${params / 1e12}T`
-      : params >= 1e9
-        ? `${+(params / 1e9).toFixed(1)}B`
-        : `${+(params / 1e6).toFixed(0)}M`
 
 function ablationTable(ablation: Ablation): string[][] {
   const header = [
@@ -206,12 +200,15 @@ function ablationTable(ablation: Ablation): string[][] {
     'Params',
     'Condition',
     'Goals',
+    'Samples',
     'Produced',
     'Ran OK',
     'Infra',
     'Mean (fail=0)',
     'Mean (successes)',
     `Δ vs ${ablation.baseline} [95% CI]`,
+    'p (Holm)',
+    'ICC',
     'MDE',
     'Gain',
   ]
@@ -220,16 +217,15 @@ function ablationTable(ablation: Ablation): string[][] {
     humanParams(r.params),
     r.condition,
     String(r.goals),
+    r.delta ? samplesPerCell(r.delta.samples) : '',
     percent(r.successRate),
     percent(r.executedRate),
     String(r.infra),
     fixed(r.meanFailuresZero),
     fixed(r.meanSuccesses),
-    r.delta
-      ? `${signed(r.delta.delta)} [${signed(r.delta.ci[0])}, ${signed(r.delta.ci[1])}]`
-      : r.condition === ablation.baseline
-        ? '(baseline)'
-        : '—',
+    r.delta ? withInterval(r.delta.delta, r.delta.ci) : r.condition === ablation.baseline ? '(baseline)' : '—',
+    r.delta ? `${pValue(r.delta.p)} (${pValue(r.pHolm)})` : '',
+    r.delta ? fixed(r.delta.variance.icc) : '',
     r.delta ? fixed(r.delta.mde) : '',
     r.gain === undefined ? '' : fixed(r.gain),
   ])
@@ -248,18 +244,27 @@ function dimensionTable(report: AblationReport): string[][] {
     ...dimensions.map(([, ablation]) => {
       const r = ablation.rows[index]!
       const delta = r.deltaSuccesses
-      const change = delta ? ` (Δ ${signed(delta.delta)} [${signed(delta.ci[0])}, ${signed(delta.ci[1])}])` : ''
+      const change = delta ? ` (Δ ${withInterval(delta.delta, delta.ci)})` : ''
       return `${fixed(r.meanSuccesses)}${change}`
     }),
   ])
   return [header, ...body]
 }
 
-const METHOD = [
-  'Δ is paired by goal (samples averaged within a goal), failures counted as 0, with a 95% bootstrap CI over goals',
-  '(expanded percentile); MDE at α = 0.05, power 0.8; Gain = Δ / (max − baseline mean), the share of the headroom',
-  'closed. Infrastructure failures are excluded.',
-].join(' ')
+/** How the rows were computed: the methods each row names, and the Holm family. */
+function methodNote(ablation: Ablation): string {
+  const tests = new Set(ablation.rows.flatMap((r) => (r.delta ? [r.delta.test] : [])))
+  const intervals = new Set(ablation.rows.flatMap((r) => (r.delta ? [r.delta.method] : [])))
+  const testText = [...tests].map((t) => (t === 'exact' ? 'exact (all sign patterns, ≤ 16 goals)' : 'Monte Carlo'))
+  return [
+    `Δ is paired by goal (samples averaged within a goal), failures counted as 0; 95% interval:`,
+    `${[...intervals].join(', ') || 'bootstrap-t'} over goals; p: sign-flip permutation test of Δ = 0`,
+    `(${testText.join(', ') || 'exact up to 16 goals, Monte Carlo above'}), Holm-adjusted over the`,
+    `${ablation.rows.filter((r) => r.delta).length} Δ row(s) of this table (the family). ICC: samples within goals`,
+    `(near 1: add goals; near 0: add samples; blank with 1 sample per cell). MDE at α = 0.05, power 0.8.`,
+    `Gain = Δ / (max − baseline mean), the share of the headroom closed. Infrastructure failures are excluded.`,
+  ].join(' ')
+}
 
 /** Trials that never finished are listed: a silent gap would bias every mean. */
 function unfinishedNote(report: Partial<AblationReport>): string | undefined {
@@ -274,15 +279,23 @@ function unfinishedNote(report: Partial<AblationReport>): string | undefined {
 }
 
 export function formatTerminal(ablation: Ablation | AblationReport): string {
-  const parts = [`score: ${ablation.metric}`, terminalTable(ablationTable(ablation))]
   const report = ablation as Partial<AblationReport>
-  if (report.judge) parts.push('', `score: ${report.judge.metric}`, terminalTable(ablationTable(report.judge)))
+  const parts: string[] = []
+  if (ablation.headline) parts.push(formatHeadlineTerminal(ablation.headline), '')
+  parts.push(`score: ${ablation.metric}`, terminalTable(ablationTable(ablation)))
+  if (report.judge) {
+    if (report.judge.headline?.rows.length)
+      parts.push('', `score: ${report.judge.metric}`, formatHeadlineTerminal(report.judge.headline))
+    parts.push('', `score: ${report.judge.metric}`, terminalTable(ablationTable(report.judge)))
+  }
   if (report.dimensions)
     parts.push(
       '',
       'judge dimensions: mean over judged notebooks (Δ vs baseline, successes only)',
       terminalTable(dimensionTable(report as AblationReport)),
     )
+  const telemetry = report.telemetry ? formatTelemetryTerminal(report.telemetry) : undefined
+  if (telemetry) parts.push('', telemetry)
   if (report.judgeErrors)
     parts.push(
       '',
@@ -291,20 +304,28 @@ export function formatTerminal(ablation: Ablation | AblationReport): string {
     )
   const unfinished = unfinishedNote(report)
   if (unfinished) parts.push('', unfinished)
-  parts.push('', `Δ paired by goal, failures counted as 0, bootstrap CI over goals; infra failures excluded`)
+  parts.push(
+    '',
+    'Δ paired by goal, failures counted as 0; bootstrap-t CI over goals, sign-flip p (Holm); infra failures excluded',
+  )
   return parts.join('\n')
 }
 
 export function formatMarkdown(ablation: Ablation | AblationReport): string {
   const report = ablation as Partial<AblationReport>
-  const parts = [`**Score: ${ablation.metric}**`, '', markdownTable(ablationTable(ablation))]
-  if (report.judge)
+  const parts: string[] = []
+  if (ablation.headline) parts.push(formatHeadlineMarkdown(ablation.headline), '')
+  parts.push(`**Score: ${ablation.metric}**`, '', markdownTable(ablationTable(ablation)), '', methodNote(ablation))
+  if (report.judge) {
+    if (report.judge.headline?.rows.length)
+      parts.push('', `**Score: ${report.judge.metric}**`, '', formatHeadlineMarkdown(report.judge.headline))
     parts.push(
       '',
       `**Score: ${report.judge.metric}** (independent judge)`,
       '',
       markdownTable(ablationTable(report.judge)),
     )
+  }
   if (report.dimensions) {
     parts.push(
       '',
@@ -313,6 +334,8 @@ export function formatMarkdown(ablation: Ablation | AblationReport): string {
       markdownTable(dimensionTable(report as AblationReport)),
     )
   }
+  const telemetry = report.telemetry ? formatTelemetryMarkdown(report.telemetry) : undefined
+  if (telemetry) parts.push('', telemetry)
   if (report.judgeErrors)
     parts.push(
       '',
@@ -321,22 +344,7 @@ export function formatMarkdown(ablation: Ablation | AblationReport): string {
     )
   const unfinished = unfinishedNote(report)
   if (unfinished) parts.push('', `**${unfinished}**`)
-  parts.push('', METHOD)
+  const grid = report.grid ? formatGridMarkdown(report.grid) : ''
+  if (grid) parts.push('', grid)
   return parts.join('\n')
-}
-
-/** Per-goal means (failures as 0) for every model × condition: where the Δ comes from. */
-export function perGoalMarkdown(
-  records: TrialRecord[],
-  score: (r: TrialRecord) => TrialScore | undefined = objectiveScore,
-): string {
-  const columns = [...new Set(records.map((r) => `${r.model.name} · ${r.condition}`))].sort()
-  const goals = [...new Set(records.map((r) => r.goal.id))].sort()
-  const cell = (goal: string, column: string) => {
-    const samples = records
-      .filter((r) => r.goal.id === goal && `${r.model.name} · ${r.condition}` === column)
-      .flatMap((r) => score(r) ?? [])
-    return fixed(cellMean(samples, 'failures_as_zero'))
-  }
-  return markdownTable([['Goal', ...columns], ...goals.map((g) => [g, ...columns.map((c) => cell(g, c))])])
 }

@@ -3,7 +3,7 @@ import path from 'node:path'
 import { z } from 'zod'
 import type { TrialRecord } from '../results/schema.ts'
 import { METRICS, type MetricName } from './ablation.ts'
-import { markdownTable } from './table.ts'
+import { fixed, markdownTable } from './table.ts'
 import { pairedDelta, type PairedDelta, type TrialScore } from './stats.ts'
 
 /**
@@ -132,8 +132,8 @@ export function gate(
     }
     const [lo, hi] = change.ci
     const interval =
-      `Δ ${change.delta.toFixed(2)} [${lo.toFixed(2)}, ${hi.toFixed(2)}] ` +
-      `over ${change.n} goals (MDE ${change.mde.toFixed(2)})`
+      `Δ ${change.delta.toFixed(2)} [${fixed(lo)}, ${fixed(hi)}] ` +
+      `over ${change.n} goals (MDE ${fixed(change.mde)}; ${change.method})`
     if (hi < -margin)
       rows.push({
         model,

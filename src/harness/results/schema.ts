@@ -56,6 +56,10 @@ export const TrialRecordSchema = z.object({
         z.object({ name: z.string(), bytes: z.number(), tokens: z.number(), reason: z.string(), score: z.number() }),
       ),
       droppedSkills: z.array(z.object({ name: z.string(), tokens: z.number(), why: z.string() })),
+      /** How the skills reached the model (absent when none were offered, and in older records). */
+      delivery: z.enum(['inline', 'on-demand']).optional(),
+      /** A placebo condition: irrelevant notes of the length of these skills, instead of them. */
+      placebo: z.object({ tokens: z.number(), matched: z.array(z.string()) }).optional(),
       skillBudgetTokens: z.number(),
       example: z.string().optional(),
     })

@@ -6,6 +6,7 @@ import type { Condition, Settings } from '../config/settings.ts'
 import type { Goal } from '../goal/schema.ts'
 import type { ChatMessage } from '../models/types.ts'
 import { loadSkills } from '../skills/load.ts'
+import { placeboFor } from '../skills/placebo.ts'
 import { estimateTokens, selectSkills, skillBudget, type Selection } from '../skills/select.ts'
 
 const ROLE_PROMPT = `You are an expert computational neuroscientist. Write a complete Jupyter notebook that \
@@ -33,7 +34,12 @@ export interface PromptPlan {
   /** On-demand delivery: the skills listed for read_skill. */
   catalog?: { name: string; description: string; body: string }[]
   hash: string
+  /** The real skills offered (none for a placebo). */
   skills: OfferedSkill[]
+  /** How skills reach the model, when any (or a placebo) are offered. */
+  delivery?: 'inline' | 'on-demand'
+  /** Placebo conditions: the estimated tokens of the notes and the skills whose length they match. */
+  placebo?: { tokens: number; matched: string[] }
   droppedSkills: { name: string; tokens: number; why: string }[]
   skillBudgetTokens: number
   example?: string
@@ -105,9 +111,13 @@ export function planPrompt(goal: Goal, condition: Condition, settings: Settings,
       `Your task:\n\n${goal.body}`
   }
   const selection = skillsFor(goal, model, condition, settings, estimateTokens(ROLE_PROMPT) + estimateTokens(user))
-  const skills = selection?.chosen ?? []
+  const selected = selection?.chosen ?? []
+  // a placebo keeps the selection's length and framing, and offers none of its content
+  const placebo = condition.placebo ? placeboFor(selected.map((c) => c.skill)) : undefined
+  const skills = placebo ? [] : selected
   const onDemand = condition.delivery === 'on-demand'
-  const skillText = onDemand ? '' : skills.map((c) => `## ${c.skill.name}\n${c.skill.body}`).join('\n\n')
+  const skillText =
+    placebo?.text ?? (onDemand ? '' : skills.map((c) => `## ${c.skill.name}\n${c.skill.body}`).join('\n\n'))
   let system = ROLE_PROMPT
   if (skillText) system += `\n\n# Skills\nDomain notes you can rely on:\n\n${skillText}`
   const messages: ChatMessage[] = [
@@ -129,6 +139,8 @@ export function planPrompt(goal: Goal, condition: Condition, settings: Settings,
       reason: c.reason,
       score: Number(c.score.toFixed(3)),
     })),
+    ...(selected.length ? { delivery: onDemand ? ('on-demand' as const) : ('inline' as const) } : {}),
+    ...(placebo ? { placebo: { tokens: placebo.tokens, matched: placebo.matched } } : {}),
     droppedSkills: selection?.dropped ?? [],
     skillBudgetTokens: Number.isFinite(selection?.budgetTokens) ? (selection?.budgetTokens ?? 0) : -1,
     ...(example ? { example: path.relative(settings.root, example) } : {}),

@@ -103,6 +103,8 @@ async function pipeline(input: TrialInput, outcome: TrialOutcome, deadline: Abor
       skills: plan.skills,
       droppedSkills: plan.droppedSkills,
       skillBudgetTokens: plan.skillBudgetTokens,
+      ...(plan.delivery ? { delivery: plan.delivery } : {}),
+      ...(plan.placebo ? { placebo: plan.placebo } : {}),
       ...(plan.example ? { example: plan.example } : {}),
     },
     { mode, key: key.slice(0, 16), trial: 'miss', call: 'none' },
