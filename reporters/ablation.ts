@@ -6,6 +6,7 @@ import { existingRun } from '../src/harness/config/run.ts'
 import { buildReport, formatMarkdown, formatTerminal } from '../src/harness/report/ablation.ts'
 import { drawDeltaChart, drawSizeChart } from '../src/harness/report/chart.ts'
 import { readAblationReport } from '../src/harness/report/schema.ts'
+import { judgeSkipNote } from '../src/harness/report/summary.ts'
 import { readRun, recordsFile } from '../src/harness/results/store.ts'
 
 export interface AblationReporterOptions {
@@ -63,6 +64,8 @@ export class AblationReporter implements Reporter {
     const report = readAblationReport(JSON.parse(await readFile(json, 'utf8')))
     const trials = `${records.length} trials${unfinished.length ? `, ${unfinished.length} unfinished` : ''}`
     vitest.logger.log(`\nskill Δ — run ${runId} (${trials})\n\n${formatTerminal(report)}\n`)
+    const judgeNote = judgeSkipNote(records)
+    if (judgeNote) vitest.logger.log(`${judgeNote}\n`)
     await writeFile(path.join(dir, 'ablation.md'), `${formatMarkdown(report)}\n`)
     const charts = [
       await drawDeltaChart(json, path.join(dir, 'ablation.png')),

@@ -2,9 +2,12 @@ import { mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs'
 import { writeFile } from 'node:fs/promises'
 import path from 'node:path'
 import { parseArgs } from 'node:util'
+import { goalsCommand } from './commands/goals.ts'
+import { projectSettings } from './commands/project.ts'
+import { evalCommand, listSkills, selectCommand } from './commands/skills.ts'
 import { RUNTIME_MODULE } from './harness/config/paths.ts'
 import { existingRun } from './harness/config/run.ts'
-import { effectiveSandbox, ExecutionSettingsSchema } from './harness/config/settings.ts'
+import { effectiveSandbox, ExecutionSettingsSchema, type Settings } from './harness/config/settings.ts'
 import { assessExecution } from './harness/checks/executes.ts'
 import { compileGoal } from './harness/goal/compile.ts'
 import { executeNotebook } from './harness/notebook/execute.ts'
@@ -12,7 +15,7 @@ import { buildAblation, METRICS, type MetricName } from './harness/report/ablati
 import { baselineFrom, DEFAULT_MARGIN, formatGate, gate, readBaseline, writeBaseline } from './harness/report/gate.ts'
 import { agreement, calibration, formatAgreement, formatCalibration } from './harness/report/judge-quality.ts'
 import { formatPlan, pilotSources, planRow, statedSource, type PlanReport } from './harness/report/plan.ts'
-import { formatSummary, summariseRecords } from './harness/report/summary.ts'
+import { formatSummary, judgeSkipNote, summariseRecords } from './harness/report/summary.ts'
 import { terminalSafe } from './harness/util/terminal.ts'
 import { mergeRecordFiles, readRun, recordsFile, RECORDS_FILE, type RunRecords } from './harness/results/store.ts'
 
@@ -46,6 +49,17 @@ Usage:
   skilldelta judge agree --run <run id> --with <run id> [--results results]
       Inter-judge agreement (quadratic-weighted Cohen's κ per dimension) between two runs of the same
       trials graded by different judges (the trial cache makes the second run judge-only).
+  skilldelta goals [--json] [--config vitest.config.ts]
+      List every goal the project's include globs find (default benchmarks/**/*.GOAL.md): its id, tier,
+      source, timeout and checks, and where each default came from. Exit 1 listing every problem.
+  skilldelta skills [--json] [--config vitest.config.ts]
+      List every skill (Agent Skills format) and validate it as a run does before any model call.
+      Exit 1 listing every problem (file:line:col, field, fix).
+  skilldelta skills select <GOAL.md> [--model <name>] [--condition <name>] [--json]
+      Which skills a trial of this goal would be offered and which dropped: score, reason, tokens, and
+      the model's budget (default: the first model in models.yaml, the first condition with skills).
+  skilldelta skills eval [--set benchmarks/selection/relevance.yaml] [--model <name>]... [--json]
+      Recall and precision of skill selection on a labelled relevance set, at each model's budget.
   skilldelta compile <GOAL.md> [--out <file.test.ts | dir>]
       Print (or write) the Vitest test module a GOAL.md compiles to.
   skilldelta execute <notebook.ipynb> [--dir <trial dir>] [--timeout <s>] [--sandbox auto|bwrap|none]
@@ -62,14 +76,21 @@ class UsageError extends Error {
   }
 }
 
-type Values = Record<string, string | boolean | undefined>
+type Values = Record<string, string | boolean | string[] | undefined>
 const text = (values: Values, name: string): string | undefined =>
   typeof values[name] === 'string' ? (values[name] as string) : undefined
 
-function compile(file: string, out: string | undefined): number {
-  let source: string
+function compile(file: string, out: string | undefined, settings: Settings): number {
+  const stat = statSync(file, { throwIfNoEntry: false })
+  if (!stat) throw new UsageError(`skilldelta compile: ${file}: no such file`)
+  if (stat.isDirectory()) {
+    throw new UsageError(
+      `skilldelta compile: ${file} is a directory; name a GOAL.md file (skilldelta goals lists them)`,
+    )
+  }
+  let source: Buffer
   try {
-    source = readFileSync(file, 'utf8')
+    source = readFileSync(file)
   } catch (error) {
     throw new UsageError(`skilldelta compile: cannot read ${file} (${(error as NodeJS.ErrnoException).code})`)
   }
@@ -81,11 +102,16 @@ function compile(file: string, out: string | undefined): number {
   const runtimeImport = target
     ? path.relative(path.dirname(path.resolve(target)), RUNTIME_MODULE).replace(/^(?!\.)/, './')
     : RUNTIME_MODULE
-  const compiled = compileGoal(source, path.resolve(file), { runtimeImport })
-  if (compiled.error) {
-    console.error(compiled.error.message)
+  const compiled = compileGoal(source, path.resolve(file), {
+    runtimeImport,
+    tiers: settings.tiers,
+    root: settings.root,
+  })
+  if (compiled.errors) {
+    console.error(compiled.errors.map((e) => e.message).join('\n'))
     return 1
   }
+  for (const warning of compiled.warnings) console.error(`${file}:${warning.line}: warning: ${warning.message}`)
   if (target) {
     mkdirSync(path.dirname(target), { recursive: true })
     writeFileSync(target, compiled.code)
@@ -129,6 +155,10 @@ async function runBenchmarks(args: string[]): Promise<number> {
   )
   const unhandled = vitest.state.getUnhandledErrors()
   const run = existingRun(vitest)
+  // the Δ reporter already printed the judge note with its tables: say it once
+  const reported = vitest.config.reporters.some(
+    (r) => typeof r === 'object' && !Array.isArray(r) && r.constructor?.name === 'AblationReporter',
+  )
   await vitest.close()
   if (!run) {
     console.error(
@@ -141,6 +171,8 @@ async function runBenchmarks(args: string[]): Promise<number> {
   const where = path.relative(process.cwd(), path.join(run.resultsDir, run.runId))
   console.log(`\nskilldelta run ${run.runId}: ${records.length} trial records in ${where}\n`)
   if (records.length || unfinished.length) console.log(formatSummary(summariseRecords(records, unfinished)))
+  const judgeNote = reported ? undefined : judgeSkipNote(records)
+  if (judgeNote) console.log(`\n${judgeNote}`)
   const infra = records.filter((r) => r.status === 'infra_error')
   const problems = [
     broken.length ? `${broken.length} goal file(s) failed to collect: ${broken.map((f) => f.name).join(', ')}` : '',
@@ -311,8 +343,72 @@ const OPTIONS = {
   icc: { type: 'string' },
   power: { type: 'string' },
   samples: { type: 'string' },
+  json: { type: 'boolean' },
+  model: { type: 'string', multiple: true },
+  condition: { type: 'string' },
+  set: { type: 'string' },
+  config: { type: 'string' },
   help: { type: 'boolean', short: 'h' },
 } as const
+
+/** Which options each command takes: any other is a usage error (exit 2), not silently ignored. */
+const ACCEPTS: Record<string, (keyof typeof OPTIONS)[]> = {
+  merge: ['run', 'results'],
+  gate: ['run', 'results', 'baseline', 'margin'],
+  judge: ['run', 'with', 'good', 'bad', 'results'],
+  baseline: ['run', 'results', 'out', 'metric'],
+  plan: ['effect', 'from', 'sd', 'icc', 'metric', 'power', 'samples', 'results'],
+  compile: ['out', 'config'],
+  execute: ['dir', 'timeout', 'sandbox'],
+  goals: ['json', 'config'],
+  skills: ['json', 'config'],
+  'skills select': ['json', 'config', 'model', 'condition'],
+  'skills eval': ['json', 'config', 'model', 'set'],
+}
+
+/** Project settings for the commands that read the project (its vitest.config.ts, else the defaults). */
+async function settingsFor(command: string, values: Values): Promise<Settings> {
+  try {
+    return await projectSettings(process.cwd(), text(values, 'config'))
+  } catch (error) {
+    throw new UsageError(`skilldelta ${command}: ${(error as Error).message}`)
+  }
+}
+
+async function skills(rest: string[], values: Values): Promise<number> {
+  const [action, file, ...extra] = rest
+  const json = values.json === true
+  const models = Array.isArray(values.model) ? values.model : []
+  const run = async <T>(name: string, body: (settings: Settings) => T): Promise<T> => {
+    const settings = await settingsFor(name, values)
+    try {
+      return body(settings)
+    } catch (error) {
+      console.error(`skilldelta ${name}: ${(error as Error).message}`)
+      return 1 as T
+    }
+  }
+  if (action === undefined) return run('skills', (settings) => listSkills(settings, json))
+  if (action === 'select') {
+    if (!file) throw new UsageError('skilldelta skills select: name a GOAL.md file', true)
+    if (extra.length) throw new UsageError(`skilldelta skills select: unexpected argument "${extra[0]}"`, true)
+    if (models.length > 1) throw new UsageError('skilldelta skills select: give one --model', true)
+    const condition = text(values, 'condition')
+    return run('skills select', (settings) =>
+      selectCommand(settings, file, {
+        ...(models[0] ? { model: models[0] } : {}),
+        ...(condition ? { condition } : {}),
+        json,
+      }),
+    )
+  }
+  if (action === 'eval') {
+    if (file) throw new UsageError(`skilldelta skills eval: unexpected argument "${file}"`, true)
+    const set = text(values, 'set')
+    return run('skills eval', (settings) => evalCommand(settings, { ...(set ? { set } : {}), models, json }).code)
+  }
+  throw new UsageError(`skilldelta skills: unknown action "${action}" (use: skills, skills select, skills eval)`, true)
+}
 
 async function main(argv: string[]): Promise<number> {
   if (argv[0] === 'run') return runBenchmarks(argv.slice(1))
@@ -328,6 +424,13 @@ async function main(argv: string[]): Promise<number> {
     console.log(USAGE)
     return 0
   }
+  const key = command === 'skills' && (rest[0] === 'select' || rest[0] === 'eval') ? `skills ${rest[0]}` : command
+  const accepted = key ? ACCEPTS[key] : undefined
+  const given = (Object.keys(values) as (keyof typeof OPTIONS)[]).filter((name) => values[name] !== undefined)
+  const stray = accepted ? given.filter((name) => !accepted.includes(name)) : []
+  if (stray.length) {
+    throw new UsageError(`skilldelta ${key}: unknown option --${stray[0]} for this command`, true)
+  }
   switch (command) {
     case 'merge':
       return merge(rest, values)
@@ -340,11 +443,19 @@ async function main(argv: string[]): Promise<number> {
     case 'baseline':
       if (rest[0] !== 'update') throw new UsageError('skilldelta baseline: the only action is "baseline update"')
       return baseline(values)
+    case 'goals':
+      if (rest.length) throw new UsageError(`skilldelta goals: unexpected argument "${rest[0]}"`, true)
+      return goalsCommand(await settingsFor('goals', values), values.json === true)
+    case 'skills':
+      return skills(rest, values)
     case 'compile':
     case 'execute': {
       const file = rest[0]
-      if (!file) throw new UsageError(`skilldelta ${command}: missing file argument`)
-      return command === 'compile' ? compile(file, text(values, 'out')) : execute(file, values)
+      if (!file) throw new UsageError(`skilldelta ${command}: missing file argument`, true)
+      if (rest.length > 1) throw new UsageError(`skilldelta ${command}: unexpected argument "${rest[1]}"`, true)
+      return command === 'compile'
+        ? compile(file, text(values, 'out'), await settingsFor('compile', values))
+        : execute(file, values)
     }
     case undefined:
       throw new UsageError('skilldelta: missing command', true)

@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs'
 import path from 'node:path'
 import type { Plugin } from 'vite'
 import { defineConfig, mergeConfig, type TestProjectInlineConfiguration, type ViteUserConfig } from 'vitest/config'
@@ -6,6 +7,7 @@ import { ProgressReporter } from '../reporters/progress.ts'
 import { readEnv } from './harness/config/env.ts'
 import { loadModelsFile } from './harness/config/models.ts'
 import { PACKAGE_ROOT, RUNTIME_MODULE } from './harness/config/paths.ts'
+import { rememberProject } from './harness/config/project.ts'
 import { runOf } from './harness/config/run.ts'
 import {
   resolveSettings,
@@ -21,6 +23,7 @@ import type { JudgePlan } from './harness/runtime/provided.ts'
 import './harness/runtime/provided.ts'
 
 const GOAL_FILE = /\.GOAL\.md$/i
+const WARNED = Symbol.for('skilldelta.goal-warnings')
 const HARNESS_DIRS = ['src/harness', 'src/matchers'].map((dir) => path.join(PACKAGE_ROOT, dir))
 const isHarnessFrame = (file: string): boolean => HARNESS_DIRS.some((dir) => file.startsWith(dir))
 
@@ -31,6 +34,9 @@ const isHarnessFrame = (file: string): boolean => HARNESS_DIRS.some((dir) => fil
  */
 export function skilldelta(settings: Settings): Plugin {
   const runId = readEnv().SKILLDELTA_RUN_ID
+  // once per Vitest process, however many projects (and copies of this module) compile the file
+  const holder = globalThis as { [WARNED]?: Set<string> }
+  const warned = (holder[WARNED] ??= new Set<string>())
   return {
     name: 'skilldelta',
     enforce: 'pre',
@@ -52,7 +58,23 @@ export function skilldelta(settings: Settings): Plugin {
     transform(source, id) {
       const file = id.split('?')[0] ?? id
       if (!GOAL_FILE.test(file)) return null
-      const { code, map } = compileGoal(source, file, { runtimeImport: RUNTIME_MODULE })
+      // the bytes on disk, not the text the bundler decoded: binary files and byte-order marks are seen as they are
+      let input: string | Buffer = source
+      try {
+        input = readFileSync(file)
+      } catch {
+        // a virtual or vanished module: compile the text we were given
+      }
+      const { code, map, warnings } = compileGoal(input, file, {
+        runtimeImport: RUNTIME_MODULE,
+        tiers: settings.tiers,
+        root: settings.root,
+      })
+      for (const warning of warnings) {
+        const line = `${path.relative(settings.root, file)}:${warning.line}: ${warning.message}`
+        if (!warned.has(line)) console.warn(`[skilldelta] warning: ${line}`)
+        warned.add(line)
+      }
       return { code, map: JSON.stringify(map) }
     },
   }
@@ -74,6 +96,7 @@ export function defineSkilldeltaConfig(config: SkilldeltaConfig = {}): ViteUserC
   const { vitest: extra, ...options } = config
   const parsed = SkilldeltaOptionsSchema.parse(options)
   const settings = resolveSettings(options, process.cwd())
+  rememberProject(settings)
   const models = loadModelsFile(settings.modelsFile)
   const unknown = (settings.reference ?? []).filter((name) => !models.models.some((m) => m.name === name))
   if (unknown.length)

@@ -113,10 +113,13 @@ describe('GOAL.md frontmatter', () => {
     expect(error.line).toBeGreaterThanOrEqual(3)
   })
 
-  test('a goal outside a tier folder and without `tier` says how to fix it', () => {
-    const error = parseError('# Goal: loose\n', 'misc/loose.GOAL.md')
-    expect(error.field).toBe('tier')
-    expect(error.fix).toContain('benchmarks/<tier>/')
+  test('a goal outside a tier folder and without `tier` runs as untiered, with a warning that says how to fix it', () => {
+    const result = parseGoal('# Goal: loose\n\nPrint 1.\n', file('misc/loose.GOAL.md'))
+    expect(result.ok).toBe(true)
+    if (!result.ok) return
+    expect(result.goal.tier).toBe('untiered')
+    expect(result.warnings).toEqual([{ line: 1, message: expect.stringContaining('add "tier:"') }])
+    expect(result.origins.tier).toBe('no folder on its path names a tier')
   })
 })
 
@@ -154,7 +157,7 @@ A table of the five strongest links.
       '# Goal: BOLD\n\n## Task\nRun a BOLD monitor.\n\n## Required Methods\n- monitors.Bold\n',
       file('research/bold.GOAL.md'),
     )
-    // research goals need a source; without frontmatter there is none, and the error says so
+    // research goals need a source; this one names none, and the error says so
     expect(result.ok).toBe(false)
     const tutorial = parseGoal(
       '# Goal: BOLD\n\n## Task\nRun a BOLD monitor.\n\n## Required Methods\n- monitors.Bold\n',

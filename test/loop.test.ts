@@ -1,4 +1,4 @@
-import { readFileSync, writeFileSync } from 'node:fs'
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import path from 'node:path'
 import { afterAll, describe, expect, test } from 'vitest'
 import type { ModelSpec } from '../src/harness/config/models.ts'
@@ -256,5 +256,94 @@ describe('on-demand skills and per-turn syntax checks', () => {
     const harness = transcript.filter((e) => e.role === 'harness').map((e) => String(e.content))
     expect(harness[0]).toMatch(/^Syntax check: cell 0 line 2: /)
     expect(record).toMatchObject({ status: 'ok', loop: { rounds: 1, turns: 2, stopReason: 'accepted' } })
+  })
+})
+
+describe('navigator skills and skill files', () => {
+  test('a navigator skill reaches only the navigator; the driver reads a skill file on demand, and the read is logged', async () => {
+    const skillsDir = tempDir('sd-loop-skills-')
+    const write = (relative: string, text: string) => {
+      mkdirSync(path.dirname(path.join(skillsDir, relative)), { recursive: true })
+      writeFileSync(path.join(skillsDir, relative), text)
+    }
+    // Agent Skills with only name and description; the role of the second comes from its navigator/ folder
+    write(
+      'driver/product-helper/SKILL.md',
+      '---\nname: product-helper\ndescription: Multiplying numbers in Python. Use whenever a task multiplies or prints a product.\n---\nMultiply with *.\n',
+    )
+    write('driver/product-helper/references/table.md', 'HELPER-FILE: 6 times 7 is 42.\n')
+    write(
+      'navigator/product-review/SKILL.md',
+      '---\nname: product-review\ndescription: Review checklist for a printed product. Use when reviewing a product that was printed.\n---\nREVIEW-NOTE: check the printed product is 42.\n',
+    )
+    const script = path.join(dir, 'navskills.yaml')
+    writeFileSync(
+      script,
+      [
+        'replies:',
+        `  - { when: { system: "${NAV}", contains: "numbered plan" }, text: "1. print the product" }`,
+        `  - { when: { system: "${NAV}" }, tool_calls: [{ name: verdict, arguments: { decision: accept, feedback: ok } }] }`,
+        `  - { when: { system: "${DRV}", turn: 0 }, tool_calls: [{ name: read_skill, arguments: { name: product-helper } }, { name: read_skill, arguments: { name: product-helper, file: references/table.md } }, { name: read_skill, arguments: { name: product-helper, file: ../../navigator/product-review/SKILL.md } }] }`,
+        `  - { when: { system: "${DRV}", turn: 1 }, tool_calls: [{ name: add_cell, arguments: { cell_type: code, source: "print(6 * 7)" } }, { name: finish, arguments: { summary: s } }] }`,
+      ].join('\n'),
+    )
+    const server = await startFixtureServer({ 'fx/navskills': loadFixtureScript(script) })
+    servers.push(server)
+    const model: ModelSpec = {
+      name: 'navskills',
+      provider: 'fixture',
+      protocol: 'openai',
+      strategy: 'driver-navigator',
+      model: 'fx/navskills',
+      script,
+      context_window: 32_768,
+      concurrency: 1,
+      timeout_seconds: 30,
+      generation: {},
+    }
+    const parsed = parseGoal(
+      '# Goal: Print a product\n\nMultiply 6 by 7 and print the product; a reviewer checks the printed product.\n',
+      path.join(ROOT, 'benchmarks/tutorial/product.GOAL.md'),
+    )
+    if (!parsed.ok) throw parsed.error
+    const settings = {
+      ...resolveSettings({ skillsDir }, ROOT, {}),
+      runId: 'loop-navskills',
+      resultsDir: path.join(dir, 'results'),
+    }
+    const outcome = await trial({
+      goal: parsed.goal,
+      model,
+      condition: { name: 'skills_on_demand', skills: 'select', delivery: 'on-demand' },
+      settings,
+      fixtureUrl: server.url,
+    })
+    expect(outcome.record).toMatchObject({
+      status: 'ok',
+      loop: { skillsRead: ['product-helper', 'product-helper/references/table.md'] },
+    })
+    expect(outcome.record.prompt?.skills.map((s) => [s.name, s.role])).toEqual([
+      ['product-helper', 'driver'],
+      ['product-review', 'navigator'],
+    ])
+    const systemOf = (role: string) =>
+      server.requests.map((r) => String(r.messages[0]?.content)).filter((content) => content.startsWith(role))
+    expect(systemOf(NAV).length).toBeGreaterThan(0)
+    for (const system of systemOf(NAV)) expect(system).toContain('REVIEW-NOTE')
+    for (const system of systemOf(DRV)) {
+      expect(system).not.toContain('REVIEW-NOTE')
+      expect(system).not.toContain('product-review')
+      expect(system).toContain('- product-helper: Multiplying numbers in Python. Use whenever')
+      expect(system).toContain('(files: references/table.md, 1 KB)')
+    }
+    // the driver's whole conversation: the file it read, never the navigator's skill
+    const lastDriver = server.requests.filter((r) => String(r.messages[0]?.content).startsWith(DRV)).at(-1)!
+    const conversation = JSON.stringify(lastDriver.messages)
+    expect(conversation).toContain('HELPER-FILE: 6 times 7 is 42.')
+    expect(conversation).toContain('This skill has further files: references/table.md')
+    expect(conversation).not.toContain('REVIEW-NOTE')
+    expect(conversation).toContain(
+      'error: skill \\"product-helper\\" has no file \\"../../navigator/product-review/SKILL.md\\"',
+    )
   })
 })

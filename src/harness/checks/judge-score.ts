@@ -3,6 +3,7 @@ import { JUDGE_DIMENSIONS, type JudgeDimension, type JudgeSubject } from '../jud
 import type { CheckKind, Verdict } from './types.ts'
 
 export const DEFAULT_JUDGE_SCORE = 3
+export const JUDGE_UNAVAILABLE = 'no judge in this run (why: the run warning and summary)'
 
 const judgeScore = z.number().min(1).max(5)
 const JudgeScoreCheckSchema = z.union([
@@ -20,8 +21,9 @@ export type JudgeScoreCheck = z.infer<typeof JudgeScoreCheckSchema>
  */
 export function assessScore(subject: JudgeSubject, minimum: JudgeScoreCheck, dimension?: JudgeDimension): Verdict {
   if (!subject.judged) {
+    // why the judge is unavailable is said once per run (and in its summary), not under every skipped test
     return subject.unavailable
-      ? { status: 'skip', message: subject.reason, measured: {} }
+      ? { status: 'skip', message: JUDGE_UNAVAILABLE, measured: { judgeUnavailable: subject.reason } }
       : { status: 'fail', message: `no judge score: ${subject.reason}`, measured: {} }
   }
   const { scores, mean } = subject

@@ -1,7 +1,9 @@
 import { existsSync } from 'node:fs'
 import path from 'node:path'
 import { z } from 'zod'
+import { DEFAULT_SKILL_MAX_BYTES } from '../skills/schema.ts'
 import { readEnv, type Env } from './env.ts'
+import { TIERS } from './tiers.ts'
 import { PACKAGE_ROOT } from './paths.ts'
 
 export type CacheMode = Env['SKILLDELTA_CACHE']
@@ -102,6 +104,11 @@ export const SkilldeltaOptionsSchema = z
   .object({
     models: z.string().default('models.yaml'),
     include: z.array(z.string()).default(['benchmarks/**/*.GOAL.md']),
+    /**
+     * Folder names that name a tier, over the built-in aliases (tutorial/, goals/, goals_abstract/,
+     * goals_research/, …): e.g. { heldout_hard: 'research' }. Any folder on a goal's path counts.
+     */
+    tiers: z.record(z.string().min(1), z.enum(TIERS)).default({}),
     conditions: z
       .array(z.union([z.enum(BUILTIN_CONDITIONS), ConditionSchema]))
       .min(1)
@@ -122,9 +129,16 @@ export const SkilldeltaOptionsSchema = z
         always: z.array(z.string()).default([]),
         /** Share of a model's context window the whole prompt may use; skills get what is left. */
         budgetFraction: z.number().gt(0).max(1).default(0.7),
+        /**
+         * A SKILL.md with problems: fail (default) stops the run before any model call, listing every
+         * problem; skip runs without the bad skills and records which were skipped and why.
+         */
+        onError: z.enum(['fail', 'skip']).default('fail'),
+        /** A SKILL.md larger than this is refused (the format's guideline is far smaller: 500 lines). */
+        maxBytes: z.number().int().min(1024).default(DEFAULT_SKILL_MAX_BYTES),
       })
       .strict()
-      .default({ always: [], budgetFraction: 0.7 }),
+      .default({ always: [], budgetFraction: 0.7, onError: 'fail', maxBytes: DEFAULT_SKILL_MAX_BYTES }),
     oraclesDir: z.string().default('benchmarks/oracles'),
     execution: ExecutionSettingsSchema.default(ExecutionSettingsSchema.parse({})),
     judge: JudgeSettingsSchema.default(JudgeSettingsSchema.parse({})),
@@ -137,6 +151,10 @@ export interface Settings {
   root: string
   /** models.yaml, absolute. */
   modelsFile: string
+  /** Globs of GOAL.md files, relative to the root. */
+  include: string[]
+  /** Folder name → tier, over the built-in aliases. */
+  tiers: Record<string, (typeof TIERS)[number]>
   conditions: Condition[]
   /** Reference models of the headline table (undefined: the largest by params). */
   reference?: string[]
@@ -145,7 +163,7 @@ export interface Settings {
   epochs: number
   resultsDir: string
   skillsDir: string
-  skills: { always: string[]; budgetFraction: number }
+  skills: { always: string[]; budgetFraction: number; onError: 'fail' | 'skip'; maxBytes: number }
   oraclesDir: string
   /** `sandbox` is the effective mode: "auto" already became "bwrap". */
   execution: ExecutionSettings
@@ -189,6 +207,8 @@ export function resolveSettings(
   return {
     root,
     modelsFile: path.resolve(root, parsed.models),
+    include: parsed.include,
+    tiers: parsed.tiers,
     conditions: parsed.conditions.map((c) => (typeof c === 'string' ? builtin(c) : c)),
     ...(parsed.reference ? { reference: parsed.reference } : {}),
     margin: parsed.margin,

@@ -1,5 +1,5 @@
 import { SourceMapGenerator, type RawSourceMap } from 'source-map-js'
-import { parseGoal, type GoalError } from './parse.ts'
+import { parseGoal, type GoalError, type GoalOptions, type GoalWarning } from './parse.ts'
 import type { Goal } from './schema.ts'
 
 interface CompiledGoal {
@@ -8,9 +8,12 @@ interface CompiledGoal {
   /** The parsed goal, or the error the compiled module throws at collection. */
   goal?: Goal
   error?: GoalError
+  /** Every problem (the module throws the first; `skilldelta goals` lists them all). */
+  errors?: GoalError[]
+  warnings: GoalWarning[]
 }
 
-interface CompileOptions {
+interface CompileOptions extends GoalOptions {
   /** Module specifier the generated code imports the runtime from. */
   runtimeImport: string
 }
@@ -43,20 +46,24 @@ const literal = (value: unknown, indent?: number): string =>
   JSON.stringify(value, null, indent)
     .replace(/\u2028/g, '\\u2028')
     .replace(/\u2029/g, '\\u2029')
-function compileError(file: string, source: string, error: GoalError): CompiledGoal {
+function compileError(file: string, source: string, errors: GoalError[]): CompiledGoal {
+  const error = errors[0]!
+  const message = errors.map((e) => e.message).join('\n')
   const out = new MappedLines()
   out.add(error.line, `// skilldelta could not compile this GOAL.md; the error below is its collection failure.`)
-  out.add(error.line, `const error = new Error(${literal(error.message)})`, `error.name = 'GoalError'`, 'throw error')
-  return { ...out.render(file, source), error }
+  out.add(error.line, `const error = new Error(${literal(message)})`, `error.name = 'GoalError'`, 'throw error')
+  return { ...out.render(file, source), error, errors, warnings: [] }
 }
 
 /**
  * Compile a GOAL.md into a Vitest test module: a describe per condition (and sample), a test per
  * check. Every check compiles to the same line; what it does lives in its registry entry.
  */
-export function compileGoal(source: string, file: string, options: CompileOptions): CompiledGoal {
-  const parsed = parseGoal(source, file)
-  if (!parsed.ok) return compileError(file, source, parsed.error)
+export function compileGoal(input: string | Uint8Array, file: string, options: CompileOptions): CompiledGoal {
+  const { runtimeImport, ...goalOptions } = options
+  const source = typeof input === 'string' ? input : Buffer.from(input).toString('utf8')
+  const parsed = parseGoal(input, file, goalOptions)
+  if (!parsed.ok) return compileError(file, source, parsed.errors)
   const { goal } = parsed
   const out = new MappedLines()
   const header = `// Compiled by skilldelta from a GOAL.md (source ${literal(goal.file)}). Edit the GOAL.md, not this.`
@@ -64,7 +71,7 @@ export function compileGoal(source: string, file: string, options: CompileOption
   // untrusted text never goes into comments: only into literals built by literal()
   out.add(1, header.replace(/[\r\n\u2028\u2029]/g, ' '))
   out.add(1, `import { describe, test } from 'vitest'`)
-  out.add(1, `import { defineGoal, eachSample, runConditions, useTrial } from ${literal(options.runtimeImport)}`)
+  out.add(1, `import { defineGoal, eachSample, runConditions, useTrial } from ${literal(runtimeImport)}`)
   out.add(1, '')
   out.add(goal.titleLine, ...`const goal = defineGoal(${literal(goal, 2)})`.split('\n'), '')
   out.add(goal.titleLine, `describe.for(runConditions())('%s', (condition) => {`)
@@ -77,5 +84,5 @@ export function compileGoal(source: string, file: string, options: CompileOption
     )
   })
   out.add(goal.titleLine, `  })`, `})`)
-  return { ...out.render(file, source), goal }
+  return { ...out.render(file, source), goal, warnings: parsed.warnings }
 }

@@ -1,8 +1,12 @@
 import { z } from 'zod'
 import { ChecksSchema } from '../checks/registry.ts'
+import { TIERS, type Tier } from '../config/tiers.ts'
 
-export const TIERS = ['tutorial', 'abstract', 'research'] as const
-export type Tier = (typeof TIERS)[number]
+export { TIERS, type Tier }
+
+/** A goal's tier once parsed: one of TIERS, or `untiered` when neither its frontmatter nor its folders name one. */
+export const GOAL_TIERS = [...TIERS, 'untiered'] as const
+export type GoalTier = (typeof GOAL_TIERS)[number]
 
 const duration = z.union([
   z.number().positive(),
@@ -15,8 +19,6 @@ const duration = z.union([
       return value * (unit === 'h' ? 3600 : unit === 'm' ? 60 : 1)
     }),
 ])
-
-export const DEFAULT_TIMEOUT_SECONDS = 600
 
 /** The YAML frontmatter of a GOAL.md, as written (every field optional, `checks` keys strict). */
 export const FrontmatterSchema = z
@@ -47,7 +49,7 @@ const CheckInstanceSchema = z.object({
 export const GoalSchema = z.object({
   id: z.string(),
   title: z.string(),
-  tier: z.enum(TIERS),
+  tier: z.enum(GOAL_TIERS),
   source: z.string().optional(),
   keywords: z.array(z.string()),
   timeoutSeconds: z.number().positive(),

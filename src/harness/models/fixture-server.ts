@@ -269,11 +269,33 @@ function completion(
   }
 }
 
+/**
+ * Why a fixture model cannot answer, and how to make it: the goal (the prompt's first heading), the
+ * script to edit, and the rule to add.
+ */
+function noReply(model: string, prompt: string, script: string | undefined): string {
+  const lines = prompt.split('\n').map((l) => l.trim())
+  const heading = lines.find((l) => /^#\s+\S/.test(l)) ?? lines.find((l) => l) ?? ''
+  const quoted = JSON.stringify(heading.slice(0, 80))
+  const where = script
+    ? `to ${path.relative(process.cwd(), script) || script}`
+    : "to the model's fixture script (models.yaml: script)"
+  const goal = heading ? `"${heading.slice(0, 80)}"` : 'an empty prompt'
+  return (
+    `the fixture model '${model}' has no scripted reply for this goal (${goal}): ` +
+    `no rule's "when" matches the prompt. Add a rule ${where}, e.g.\n` +
+    `  - when: { contains: ${quoted} }\n    notebook: <a percent-format script that solves it, relative to the script>`
+  )
+}
+
 /** Start a fixture server. `scripts` maps a model id to its scripted replies. */
 export async function startFixtureServer(
   scripts: Record<string, FixtureReply[]>,
   options: {
-    /** Append one JSON line per request here (tests count real model calls across processes). */ log?: string
+    /** Append one JSON line per request here (tests count real model calls across processes). */
+    log?: string
+    /** The script file of each model id, for the message when no rule matches (read when it happens). */
+    files?: Record<string, string>
   } = {},
 ): Promise<FixtureServer> {
   const requests: RecordedRequest[] = []
@@ -325,13 +347,7 @@ export async function startFixtureServer(
         (rule.turn === undefined || rule.turn === turn),
     )
     if (!reply)
-      return sendError(
-        res,
-        protocol,
-        422,
-        `no scripted reply matches this prompt for '${body.model}'`,
-        'fixture_no_match',
-      )
+      return sendError(res, protocol, 422, noReply(body.model, prompt, options.files?.[body.model]), 'fixture_no_match')
 
     const fault = reply.fault
     const faulty = fault !== undefined && (fault.remaining === undefined || fault.remaining > 0)

@@ -69,3 +69,20 @@ export function formatSummary(rows: RunSummaryRow[]): string {
   ])
   return terminalTable([header, ...body])
 }
+
+/**
+ * Why judge checks were skipped in a run, once (not under every skipped test): the distinct reasons,
+ * with how many checks each skipped. Undefined when none were.
+ */
+export function judgeSkipNote(records: TrialRecord[]): string | undefined {
+  const reasons = new Map<string, number>()
+  for (const record of records) {
+    for (const check of Object.values(record.checks)) {
+      const reason = check.status === 'skip' ? check.measured?.judgeUnavailable : undefined
+      if (typeof reason === 'string') reasons.set(reason, (reasons.get(reason) ?? 0) + 1)
+    }
+  }
+  if (reasons.size === 0) return undefined
+  const lines = [...reasons].map(([reason, count]) => `${count} judge check(s) skipped: ${reason}`)
+  return lines.join('\n')
+}

@@ -53,13 +53,23 @@ export const TrialRecordSchema = z.object({
       hash: z.string(),
       /** Skills offered: why each was chosen, its size and (estimated) tokens. */
       skills: z.array(
-        z.object({ name: z.string(), bytes: z.number(), tokens: z.number(), reason: z.string(), score: z.number() }),
+        z.object({
+          name: z.string(),
+          /** driver or navigator (absent in records written before roles were recorded). */
+          role: z.string().optional(),
+          bytes: z.number(),
+          tokens: z.number(),
+          reason: z.string(),
+          score: z.number(),
+        }),
       ),
       droppedSkills: z.array(z.object({ name: z.string(), tokens: z.number(), why: z.string() })),
       /** How the skills reached the model (absent when none were offered, and in older records). */
       delivery: z.enum(['inline', 'on-demand']).optional(),
       /** A placebo condition: irrelevant notes of the length of these skills, instead of them. */
       placebo: z.object({ tokens: z.number(), matched: z.array(z.string()) }).optional(),
+      /** Skills left out because their SKILL.md has errors (`skills.onError: skip`). */
+      skippedSkills: z.array(z.object({ name: z.string(), file: z.string(), why: z.string() })).optional(),
       skillBudgetTokens: z.number(),
       example: z.string().optional(),
     })

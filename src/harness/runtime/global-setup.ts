@@ -6,6 +6,7 @@ import { startBroker, type Broker } from '../models/broker.ts'
 import { loadFixtureScript, startFixtureServer, type FixtureServer } from '../models/fixture-server.ts'
 import { isSameModel, providerOf } from '../models/providers/index.ts'
 import { requireSandbox, UNISOLATED_WARNING } from '../notebook/sandbox.ts'
+import { formatSkillProblem, loadSkills } from '../skills/load.ts'
 import type { JudgePlan } from './provided.ts'
 
 import './provided.ts'
@@ -63,9 +64,58 @@ async function checkSandbox(settings: RunSettings): Promise<void> {
   }
 }
 
+/**
+ * Every SKILL.md, validated before any model call: with problems the run stops listing all of them
+ * (or, with `skills.onError: skip`, says once which skills it runs without). Only runs whose
+ * conditions offer skills read them.
+ */
+function checkSkills(settings: RunSettings): void {
+  const users = settings.conditions.filter((c) => c.skills !== 'none')
+  if (users.length === 0) return
+  const set = loadSkills(settings.skillsDir, { maxBytes: settings.skills.maxBytes })
+  const errors = set.problems.filter((p) => p.severity === 'error').map(formatSkillProblem)
+  const warnings = set.problems.filter((p) => p.severity === 'warning').map(formatSkillProblem)
+  const names = new Set(set.skills.map((s) => s.name))
+  const broken = new Set(set.invalid.map((s) => s.name))
+  for (const condition of users) {
+    if (!Array.isArray(condition.skills)) continue
+    for (const name of condition.skills.filter((n) => !names.has(n) && !broken.has(n)))
+      errors.push(`condition "${condition.name}": no skill named "${name}" under ${settings.skillsDir}`)
+  }
+  for (const name of settings.skills.always.filter((n) => !names.has(n) && !broken.has(n)))
+    errors.push(`skills.always: no skill named "${name}" under ${settings.skillsDir}`)
+  if (set.skills.length === 0 && set.invalid.length === 0) {
+    const named = users.map((c) => `"${c.name}"`).join(', ')
+    stop(
+      `condition(s) ${named} offer skills, but there is no SKILL.md under ${settings.skillsDir}: ` +
+        'add skills (a folder per skill with a SKILL.md), or leave those conditions out of `conditions`',
+    )
+  }
+  if (warnings.length)
+    warnOnce('skill-warnings', `[skilldelta] ${warnings.length} skill warning(s):\n${warnings.join('\n')}`)
+  if (errors.length === 0) return
+  const list = `${errors.length} problem(s) in the skills:\n${errors.join('\n')}`
+  const usable = set.skills.length > 0 && errors.length === set.problems.filter((p) => p.severity === 'error').length
+  if (settings.skills.onError === 'skip' && usable) {
+    const skipped = set.invalid.map((s) => s.name).join(', ')
+    warnOnce('skill-errors', `[skilldelta] ${list}\n[skilldelta] skills.onError is "skip": running without ${skipped}`)
+    return
+  }
+  // the list goes to stderr as it is: an error message's "file:line:col" lines would be read as a stack
+  console.error(`[skilldelta] ${list}`)
+  stop(
+    `${errors.length} problem(s) in the skills (listed above): the run stopped before any model call. Fix them` +
+      (settings.skills.onError === 'skip'
+        ? '.'
+        : `, or set skills: { onError: 'skip' } to run without the bad skills.`),
+  )
+}
+
 /** Refuse self-judging, check the rubric once, and find out whether the judge can answer at all. */
 async function planJudge(plan: JudgePlan, model: ModelSpec, settings: RunSettings): Promise<JudgePlan> {
   const { setup } = plan
+  if (plan.unavailable)
+    warnOnce(plan.unavailable, `[skilldelta] ${plan.unavailable} — judge checks are skipped in this run`)
   if (!setup || plan.unavailable) return plan
   if (isSameModel(setup.model, model) && !setup.allowSameAsGenerator) {
     stop(
@@ -91,6 +141,8 @@ export default async function setup(project: TestProject): Promise<(() => Promis
   await checkSandbox(settings)
   const problem = await providerOf(model).unavailable(model, { env: process.env })
   if (problem) stop(`${model.name}: ${problem}`)
+  // (reachability only asks the server what it serves: no model has been called yet)
+  checkSkills(settings)
   const judge = await planJudge(provided['skilldelta:judge'] ?? {}, model, settings)
   project.provide('skilldelta:judge', judge)
 
@@ -106,7 +158,10 @@ export default async function setup(project: TestProject): Promise<(() => Promis
       )
     services.scriptFiles[m.model] = m.script
     services.scripts[m.model] ??= loadFixtureScript(m.script)
-    services.fixture ??= startFixtureServer(services.scripts, settings.fixtureLog ? { log: settings.fixtureLog } : {})
+    services.fixture ??= startFixtureServer(services.scripts, {
+      files: services.scriptFiles,
+      ...(settings.fixtureLog ? { log: settings.fixtureLog } : {}),
+    })
   }
   const [broker, fixture] = await Promise.all([services.broker, services.fixture])
   project.provide('skilldelta:services', { brokerUrl: broker.url, ...(fixture ? { fixtureUrl: fixture.url } : {}) })

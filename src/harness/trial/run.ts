@@ -102,6 +102,7 @@ async function pipeline(input: TrialInput, outcome: TrialOutcome, deadline: Abor
       hash: plan.hash,
       skills: plan.skills,
       droppedSkills: plan.droppedSkills,
+      ...(plan.skippedSkills.length ? { skippedSkills: plan.skippedSkills } : {}),
       skillBudgetTokens: plan.skillBudgetTokens,
       ...(plan.delivery ? { delivery: plan.delivery } : {}),
       ...(plan.placebo ? { placebo: plan.placebo } : {}),

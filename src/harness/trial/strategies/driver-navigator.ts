@@ -4,6 +4,8 @@ import type { ModelReply } from '../../models/client.ts'
 import type { ChatMessage, ToolCall, ToolSpec } from '../../models/types.ts'
 import type { ExecutionReport } from '../../notebook/report.ts'
 import { checkSyntax } from '../../notebook/syntax.ts'
+import { readSkillResource } from '../../skills/load.ts'
+import type { CatalogEntry } from '../prompt.ts'
 import type { GenerationStrategy } from './types.ts'
 import {
   DRIVER_TOOLS,
@@ -47,16 +49,18 @@ interface LoopResult {
   stopReason: StopReason
   tokensIn: number
   tokensOut: number
-  /** On-demand delivery: the skills the driver actually read, in order. */
+  /** On-demand delivery: the skills (and skill files, as "name/path") the driver actually read, in order. */
   skillsRead: string[]
 }
 
 interface LoopContext {
   goal: string
-  /** Skill text for the system prompts ('' when the condition has none or delivers on demand). */
+  /** Driver skill text, for both prompts ('' when the condition has none or delivers on demand). */
   skills: string
+  /** Navigator skills (review checklists): the navigator's prompt only, never the driver's. */
+  navigatorSkills?: string
   /** On-demand delivery: skills listed by name and description, read with the read_skill tool. */
-  catalog?: { name: string; description: string; body: string }[]
+  catalog?: CatalogEntry[]
   /** compile() the code cells; problems go back to the driver at once. */
   checkSyntax?: (sources: string[]) => Promise<{ cell: number; line: number | null; message: string }[]>
   call: (role: 'driver' | 'navigator', messages: ChatMessage[], tools?: ToolSpec[]) => Promise<ModelReply>
@@ -77,12 +81,35 @@ notebook ONLY with the tools: add_cell, replace_cell, delete_cell, list_cells, r
 variables. When the notebook is complete, call finish. The harness then executes it top to bottom in a fresh kernel \
 and reports back.`
 
-function withSkills(prompt: string, skills: string, catalog?: LoopContext['catalog']): string {
+const kb = (bytes: number): string => `${Math.max(1, Math.round(bytes / 1024))} KB`
+
+const listCatalog = (catalog: CatalogEntry[]): string =>
+  catalog
+    .map((s) => {
+      const files = s.resources.length
+        ? ` (files: ${s.resources.map((r) => `${r.path}, ${kb(r.bytes)}`).join('; ')})`
+        : ''
+      return `- ${s.name}: ${s.description}${files}`
+    })
+    .join('\n')
+
+function driverSystem(skills: string, catalog?: CatalogEntry[]): string {
   if (catalog?.length) {
-    const listed = catalog.map((s) => `- ${s.name}: ${s.description}`).join('\n')
-    return `${prompt}\n\n# Skills\nDomain notes you can read with the read_skill tool when useful:\n${listed}`
+    return (
+      `${DRIVER_PROMPT}\n\n# Skills\nDomain notes you can read with the read_skill tool when useful ` +
+      `(a skill's files with its "file" argument):\n${listCatalog(catalog)}`
+    )
   }
-  return skills ? `${prompt}\n\n# Skills\nDomain notes you can rely on:\n\n${skills}` : prompt
+  return skills ? `${DRIVER_PROMPT}\n\n# Skills\nDomain notes you can rely on:\n\n${skills}` : DRIVER_PROMPT
+}
+
+function navigatorSystem(context: LoopContext): string {
+  let prompt = NAVIGATOR_PROMPT
+  if (context.catalog?.length)
+    prompt += `\n\n# Skills\nDomain notes the driver can read when useful:\n${listCatalog(context.catalog)}`
+  else if (context.skills) prompt += `\n\n# Skills\nDomain notes you can rely on:\n\n${context.skills}`
+  if (context.navigatorSkills) prompt += `\n\n# Review notes\nFor you, the navigator:\n\n${context.navigatorSkills}`
+  return prompt
 }
 
 const cap = (text: string, limit: number) =>
@@ -164,9 +191,9 @@ async function loop(
     return reply
   }
 
-  const navigatorSystem = withSkills(NAVIGATOR_PROMPT, context.skills, context.catalog)
+  const navigator = navigatorSystem(context)
   const plan = await call('navigator', [
-    { role: 'system', content: navigatorSystem },
+    { role: 'system', content: navigator },
     {
       role: 'user',
       content:
@@ -175,7 +202,7 @@ async function loop(
     },
   ])
   const driver: ChatMessage[] = [
-    { role: 'system', content: withSkills(DRIVER_PROMPT, context.skills, context.catalog) },
+    { role: 'system', content: driverSystem(context.skills, context.catalog) },
     { role: 'user', content: `${context.goal}\n\nThe navigator's plan:\n${plan.content}` },
   ]
   const driverTools = toolSpecs(context.catalog?.length ? { ...DRIVER_TOOLS, ...SKILL_TOOLS } : DRIVER_TOOLS)
@@ -251,7 +278,7 @@ async function loop(
     await log({ role: 'harness', content: summary })
 
     const review: ChatMessage[] = [
-      { role: 'system', content: navigatorSystem },
+      { role: 'system', content: navigator },
       {
         role: 'user',
         content:
@@ -303,13 +330,24 @@ function runTool(draft: NotebookDraft, call: ToolCall): string {
   }
 }
 
-function readSkill(catalog: NonNullable<LoopContext['catalog']>, call: ToolCall, read: string[]): string {
+/** read_skill: a listed skill's body, or one of its files; every successful read is logged. */
+function readSkill(catalog: CatalogEntry[], call: ToolCall, read: string[]): string {
   const parsed = parseToolCall(SKILL_TOOLS, call)
   if (!parsed.ok) return `error: ${parsed.error}`
   const skill = catalog.find((s) => s.name === parsed.args.name)
   if (!skill) return `error: no skill named "${parsed.args.name}"; listed: ${catalog.map((s) => s.name).join(', ')}`
+  const file: string | undefined = parsed.args.file
+  if (file !== undefined && file !== 'SKILL.md') {
+    const resource = readSkillResource(skill, file)
+    if (!resource.ok) return `error: ${resource.error}`
+    if (!read.includes(`${skill.name}/${file}`)) read.push(`${skill.name}/${file}`)
+    return resource.text
+  }
   if (!read.includes(skill.name)) read.push(skill.name)
-  return skill.body
+  const files = skill.resources.map((r) => `${r.path} (${kb(r.bytes)})`)
+  return files.length
+    ? `${skill.body}\n\n[This skill has further files: ${files.join(', ')}. Read one with read_skill and "file".]`
+    : skill.body
 }
 
 /** The strategy: the loop, with the harness's model client, executions and transcript. */
@@ -322,6 +360,7 @@ export const driverNavigator: GenerationStrategy = async (context) => {
   const loop = await driverNavigatorLoop({
     goal: plan.task,
     skills: plan.skillText,
+    navigatorSkills: plan.navigatorSkillText,
     ...(plan.catalog ? { catalog: plan.catalog } : {}),
     checkSyntax,
     transcript: path.join(dir, 'transcript.jsonl'),

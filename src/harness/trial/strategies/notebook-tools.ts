@@ -33,8 +33,13 @@ export const DRIVER_TOOLS = {
 /** On-demand skill delivery: the driver sees names and descriptions and reads what it wants. */
 export const SKILL_TOOLS = {
   read_skill: {
-    description: 'Read one of the listed skills (domain notes) in full.',
-    schema: z.object({ name: z.string().describe('the skill name as listed') }).strict(),
+    description: "Read one of the listed skills (domain notes) in full, or one of the skill's files with `file`.",
+    schema: z
+      .object({
+        name: z.string().describe('the skill name as listed'),
+        file: z.string().max(300).optional().describe('a file the skill lists, e.g. references/units.md'),
+      })
+      .strict(),
   },
 } as const
 
