@@ -4,8 +4,13 @@ import path from 'node:path'
 import { parseArgs } from 'node:util'
 import { goalsCommand } from './commands/goals.ts'
 import { projectSettings } from './commands/project.ts'
+import { lintCommand } from './commands/lint.ts'
+import { fixturesCommand, suiteCommand } from './commands/oracles.ts'
 import { evalCommand, listSkills, selectCommand } from './commands/skills.ts'
+import { chooseForRun } from './harness/config/env.ts'
 import { RUNTIME_MODULE } from './harness/config/paths.ts'
+import { loadCatalog } from './harness/oracles/catalog.ts'
+import { ORACLES_PROJECT } from './harness/oracles/plan.ts'
 import { existingRun } from './harness/config/run.ts'
 import { effectiveSandbox, ExecutionSettingsSchema, type Settings } from './harness/config/settings.ts'
 import { assessExecution } from './harness/checks/executes.ts'
@@ -22,7 +27,7 @@ import { mergeRecordFiles, readRun, recordsFile, RECORDS_FILE, type RunRecords }
 const USAGE = `skilldelta — LLM skill benchmarks as Vitest suites
 
 Usage:
-  skilldelta run [vitest options and filters]
+  skilldelta run [--suite <name>] [vitest options and filters]
       Run the benchmark matrix (e.g. --project smollm2-135m -t zero_shot) and print a summary of the
       trial records. Exits 0 when the run completed — failed checks are results, not errors — and 1
       when it could not (collection errors, unhandled errors, infra_error or unfinished trials).
@@ -60,6 +65,20 @@ Usage:
       the model's budget (default: the first model in models.yaml, the first condition with skills).
   skilldelta skills eval [--set benchmarks/selection/relevance.yaml] [--model <name>]... [--json]
       Recall and precision of skill selection on a labelled relevance set, at each model's budget.
+  skilldelta oracles [--fast] [vitest options, e.g. -t research/]
+      The oracle bench: every goal's oracle must pass each objective check, every negative control must
+      fail the checks it targets (its \`# targets:\` line) and pass the rest — run as trials through
+      fixture models, with a goal × check table. --fast: one control per check kind and its goal's oracle.
+  skilldelta fixtures [--check]
+      Write the fixture-oracle and fixture-broken scripts (models.yaml) from the goals, oracles and
+      controls; --check exits 1 when they are out of date.
+  skilldelta suite [--markdown] [--config vitest.config.ts]
+      The suite by tier: goals, oracles, controls, objective check kinds, and the oracles' wall times
+      from the latest \`skilldelta oracles\` run.
+  skilldelta lint [--no-run] [--config vitest.config.ts]
+      Goals and skills against the pinned TVB: every class, monitor, model parameter and integrator
+      named in a code span or Python block is looked up (with the nearest real name when it is wrong),
+      and every Python block of every skill runs in the sandbox (--no-run: names only). Exit 1 on problems.
   skilldelta compile <GOAL.md> [--out <file.test.ts | dir>]
       Print (or write) the Vitest test module a GOAL.md compiles to.
   skilldelta execute <notebook.ipynb> [--dir <trial dir>] [--timeout <s>] [--sandbox auto|bwrap|none]
@@ -145,8 +164,18 @@ async function execute(notebook: string, values: Values): Promise<number> {
   return pass ? 0 : 1
 }
 
-async function runBenchmarks(args: string[]): Promise<number> {
+async function runBenchmarks(given: string[]): Promise<number> {
   const { parseCLI, startVitest } = await import('vitest/node')
+  // --suite is ours (a named subset of the goals, from vitest.config.ts); the rest is Vitest's
+  const at = given.indexOf('--suite')
+  const args = [...given]
+  if (at >= 0) {
+    const name = args[at + 1]
+    if (!name || name.startsWith('-'))
+      throw new UsageError('--suite needs a suite name (see `suites:` in vitest.config.ts)')
+    chooseForRun({ suite: name })
+    args.splice(at, 2)
+  }
   const { filter, options } = parseCLI(['vitest', 'run', ...args])
   const vitest = await startVitest('test', filter, { ...options, run: true, watch: false })
   const files = vitest.state.getFiles()
@@ -185,6 +214,22 @@ async function runBenchmarks(args: string[]): Promise<number> {
   ].filter(Boolean)
   for (const problem of problems) console.error(`\nskilldelta: ${problem}`)
   return problems.length ? 1 : 0
+}
+
+/** The oracle bench: the `oracles` project of the project's own config (its goals, its TVB). */
+async function runOracles(given: string[]): Promise<number> {
+  // the suite's own files first: a control with no target is named before any notebook runs
+  const problems = loadCatalog(await settingsFor('oracles', {})).problems
+  for (const problem of problems) console.error(terminalSafe(problem))
+  chooseForRun({ oracles: given.includes('--fast') ? 'fast' : 'all' })
+  const args = given.filter((arg) => arg !== '--fast')
+  const { parseCLI, startVitest } = await import('vitest/node')
+  const { filter, options } = parseCLI(['vitest', 'run', '--project', ORACLES_PROJECT, ...args])
+  const vitest = await startVitest('test', filter, { ...options, run: true, watch: false })
+  const failed = vitest.state.getFiles().some((file) => file.result?.state === 'fail')
+  const unhandled = vitest.state.getUnhandledErrors().length
+  await vitest.close()
+  return failed || unhandled ? 1 : 0
 }
 
 /** A run's records; a run with none is a usage error (wrong id or directory). */
@@ -344,6 +389,9 @@ const OPTIONS = {
   power: { type: 'string' },
   samples: { type: 'string' },
   json: { type: 'boolean' },
+  check: { type: 'boolean' },
+  'no-run': { type: 'boolean' },
+  markdown: { type: 'boolean' },
   model: { type: 'string', multiple: true },
   condition: { type: 'string' },
   set: { type: 'string' },
@@ -361,6 +409,9 @@ const ACCEPTS: Record<string, (keyof typeof OPTIONS)[]> = {
   compile: ['out', 'config'],
   execute: ['dir', 'timeout', 'sandbox'],
   goals: ['json', 'config'],
+  fixtures: ['check', 'config'],
+  lint: ['no-run', 'config'],
+  suite: ['markdown', 'config'],
   skills: ['json', 'config'],
   'skills select': ['json', 'config', 'model', 'condition'],
   'skills eval': ['json', 'config', 'model', 'set'],
@@ -412,6 +463,7 @@ async function skills(rest: string[], values: Values): Promise<number> {
 
 async function main(argv: string[]): Promise<number> {
   if (argv[0] === 'run') return runBenchmarks(argv.slice(1))
+  if (argv[0] === 'oracles') return runOracles(argv.slice(1))
   let parsed: ReturnType<typeof parseArgs<{ args: string[]; allowPositionals: true; options: typeof OPTIONS }>>
   try {
     parsed = parseArgs({ args: argv, allowPositionals: true, options: OPTIONS })
@@ -448,6 +500,12 @@ async function main(argv: string[]): Promise<number> {
       return goalsCommand(await settingsFor('goals', values), values.json === true)
     case 'skills':
       return skills(rest, values)
+    case 'lint':
+      return lintCommand(await settingsFor('lint', values), values['no-run'] !== true)
+    case 'fixtures':
+      return fixturesCommand(await settingsFor('fixtures', values), values.check === true)
+    case 'suite':
+      return suiteCommand(await settingsFor('suite', values), values.markdown === true)
     case 'compile':
     case 'execute': {
       const file = rest[0]

@@ -1,8 +1,10 @@
 import { readFileSync } from 'node:fs'
+import { availableParallelism } from 'node:os'
 import path from 'node:path'
 import type { Plugin } from 'vite'
 import { defineConfig, mergeConfig, type TestProjectInlineConfiguration, type ViteUserConfig } from 'vitest/config'
 import { AblationReporter } from '../reporters/ablation.ts'
+import { OracleTableReporter } from '../reporters/oracles.ts'
 import { ProgressReporter } from '../reporters/progress.ts'
 import { readEnv } from './harness/config/env.ts'
 import { loadModelsFile } from './harness/config/models.ts'
@@ -17,6 +19,7 @@ import {
 } from './harness/config/settings.ts'
 import { compileGoal } from './harness/goal/compile.ts'
 import { resolveJudge } from './harness/judge/index.ts'
+import { ORACLES_DIR, ORACLES_PROJECT, oraclePlan } from './harness/oracles/plan.ts'
 import { MatrixSequencer } from './harness/runtime/sequencer.ts'
 import type { JudgePlan } from './harness/runtime/provided.ts'
 
@@ -53,7 +56,10 @@ export function skilldelta(settings: Settings): Plugin {
       },
     }),
     configureVitest({ vitest, project }) {
-      project.provide('skilldelta:run', runOf(vitest, settings, runId))
+      const run = runOf(vitest, settings, runId)
+      project.provide('skilldelta:run', run)
+      if (settings.oracles && project.name === ORACLES_PROJECT)
+        project.provide('skilldelta:oracles', oraclePlan(run, settings.oracles))
     },
     transform(source, id) {
       const file = id.split('?')[0] ?? id
@@ -94,7 +100,7 @@ export interface SkilldeltaConfig extends SkilldeltaOptions {
  */
 export function defineSkilldeltaConfig(config: SkilldeltaConfig = {}): ViteUserConfig {
   const { vitest: extra, ...options } = config
-  const parsed = SkilldeltaOptionsSchema.parse(options)
+  SkilldeltaOptionsSchema.parse(options)
   const settings = resolveSettings(options, process.cwd())
   rememberProject(settings)
   const models = loadModelsFile(settings.modelsFile)
@@ -112,10 +118,21 @@ export function defineSkilldeltaConfig(config: SkilldeltaConfig = {}): ViteUserC
     extends: true,
     test: {
       name: model.name,
-      include: parsed.include,
+      include: settings.include,
       provide: { 'skilldelta:model': model, 'skilldelta:judge': plan },
     },
   }))
+  if (settings.oracles)
+    projects.push({
+      extends: true,
+      test: {
+        name: ORACLES_PROJECT,
+        dir: ORACLES_DIR,
+        include: ['suite.ts'],
+        // each test runs one notebook; TVB simulations use about one core each
+        maxConcurrency: Math.max(1, availableParallelism()),
+      },
+    })
   const allure: [string, Record<string, unknown>][] = settings.allure
     ? [['allure-vitest/reporter', { resultsDir: 'allure-results' }]]
     : []
@@ -131,6 +148,7 @@ export function defineSkilldeltaConfig(config: SkilldeltaConfig = {}): ViteUserC
           margin: settings.margin,
           ...(settings.reference ? { reference: settings.reference } : {}),
         }),
+        ...(settings.oracles ? [new OracleTableReporter()] : []),
         ...allure,
       ],
     },

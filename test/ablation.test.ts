@@ -231,7 +231,7 @@ describe('one run, one id', () => {
         'fixture-oracle',
         '--project',
         'fixture-broken',
-        'benchmarks/abstract',
+        'benchmarks/abstract/connectome_summary',
         '-t',
         'zero_shot',
       ],
@@ -283,7 +283,13 @@ describe('sharded runs', () => {
     const vitest = path.join(ROOT, 'node_modules/vitest/vitest.mjs')
     const tmp = path.join(ROOT, 'test/.tmp/shards')
     const reports = path.join(tmp, 'blob-reports')
-    const args = ['--project', 'fixture-oracle', '--project', 'fixture-broken', 'benchmarks/abstract']
+    const args = [
+      '--project',
+      'fixture-oracle',
+      '--project',
+      'fixture-broken',
+      'benchmarks/abstract/connectome_summary',
+    ]
     const env = (runId: string) => ({ SKILLDELTA_RUN_ID: runId, CI: 'true' })
     const run = (runId: string, extra: string[]) =>
       execa('node', [vitest, 'run', ...args, ...extra], { cwd: ROOT, reject: false, env: env(runId) })

@@ -2,13 +2,18 @@ import { existsSync, readFileSync } from 'node:fs'
 import path from 'node:path'
 import { execa } from 'execa'
 import { describe, expect, test } from 'vitest'
-import type { SignalSubject } from '../src/harness/analysis/select.ts'
+import {
+  SignalSelectorSchema,
+  variableWeights,
+  withVariable,
+  type SignalSubject,
+} from '../src/harness/analysis/select.ts'
 import { finite } from '../src/harness/checks/finite.ts'
 import { CHECK_KINDS, checkKind, ChecksSchema, instantiateChecks } from '../src/harness/checks/registry.ts'
 import type { CheckInputs } from '../src/harness/checks/types.ts'
 import { compileGoal } from '../src/harness/goal/compile.ts'
 import { TrialRecordSchema } from '../src/harness/results/schema.ts'
-import { ROOT, scratchProject, tempDir, writeSignal } from './helpers.ts'
+import { python, ROOT, scratchProject, tempDir, writeSignal } from './helpers.ts'
 
 const dir = tempDir('sd-checks-')
 
@@ -27,12 +32,13 @@ describe('the check registry', () => {
   test('the frontmatter block is built from the registry: `true` means defaults, `false` turns a kind off', () => {
     const block = ChecksSchema.parse({ executes: false, finite: true, psd_peak: [{ band: [8, 12] }, { band: [1, 4] }] })
     const instances = instantiateChecks(block, (key, index) => (index ?? 0) + key.length)
+    // the registry's order: sanity (finite) before the analyses that assume it
     expect(instances.map((c) => [c.id, c.kind, c.name])).toEqual([
+      ['finite[0]', 'finite', 'finite, non-flat signal'],
       ['psd_peak[0]', 'psd_peak', 'PSD peak in 8–12 Hz'],
       ['psd_peak[1]', 'psd_peak', 'PSD peak in 1–4 Hz'],
-      ['finite[0]', 'finite', 'finite, non-flat signal'],
     ])
-    expect(instances[2]?.params).toEqual({ signal: 'auto', variable_index: 0, min_std: 1e-9 })
+    expect(instances[0]?.params).toEqual({ signal: 'auto', variable_index: 0, min_std: 1e-9 })
     expect(ChecksSchema.safeParse({ finite: { signal: 'auto', min_std: -1 } }).success).toBe(false)
   })
 })
@@ -48,6 +54,7 @@ describe('finite: a kind added through the registry alone', () => {
         kind: 'sim.run',
         names: ['d'],
         monitor: null,
+        variables: [],
         shape: [2000, 3],
         samples: 2000,
         dt_ms: 1,
@@ -59,6 +66,7 @@ describe('finite: a kind added through the registry alone', () => {
       label: 'd',
     }),
     judgement: async () => ({ judged: false, reason: 'unused' }),
+    results: () => ({}),
     outDir: dir,
   })
   const assess = async (name: string, data: string) => {
@@ -157,5 +165,84 @@ describe('finite: a kind added through the registry alone', () => {
     })
     expect(trial('diverged').checks['finite[0]']).toMatchObject({ kind: 'finite', status: 'fail' })
     expect(trial('diverged').checks['finite[0]']?.measured?.nonFinite).toBeGreaterThan(1000)
+  })
+})
+
+describe('domain kinds: probed signals by role, named results, the analysis in a clean process', () => {
+  const probed = (file: string, variables: string[], shape: number[]): SignalSubject => ({
+    found: true,
+    signal: {
+      id: 'signal-0',
+      source: 'run',
+      kind: 'sim.run',
+      names: ['run'],
+      monitor: 'TemporalAverage',
+      variables,
+      shape,
+      samples: shape[0]!,
+      dt_ms: 1,
+      start_ms: 0,
+      duration_ms: shape[0]! - 1,
+      file,
+    },
+    outDir: dir,
+    label: 'run (TemporalAverage)',
+  })
+
+  test('`variable: y1 - y2` is computed by the harness from the recorded variables, by name', async () => {
+    expect(variableWeights('y1 - y2')).toEqual({ y1: 1, y2: -1 })
+    expect(variableWeights('0.5*V + W - 2 * V')).toEqual({ V: -1.5, W: 1 })
+    const file = await writeSignal(path.join(dir, 'jr.npz'), {
+      time: 'np.arange(0, 100, 1.0)',
+      // (time, variable, region, mode): y1 = 3, y2 = 1 everywhere
+      data: 'np.stack([np.zeros((100, 2, 1)), np.full((100, 2, 1), 3.0), np.ones((100, 2, 1))], axis=1)',
+    })
+    const selector = { source: 'run', variable: 'y1 - y2' }
+    expect(SignalSelectorSchema.safeParse(selector).success).toBe(true)
+    expect(SignalSelectorSchema.safeParse({ source: 'run', variable: 'y1; import os' }).success).toBe(false)
+    const derived = await withVariable(probed(file, ['y0', 'y1', 'y2'], [100, 3, 2, 1]), selector)
+    expect(derived).toMatchObject({ found: true, label: 'run (TemporalAverage): y1 - y2' })
+    if (!derived.found) return
+    expect(derived.signal.shape).toEqual([100, 1, 2, 1])
+    expect(derived.signal.file).not.toBe(file) // the probed file stays as recorded
+    const values = await python(
+      `import numpy as np\nprint(np.unique(np.load(${JSON.stringify(derived.signal.file)})["data"]))`,
+    )
+    expect(values.trim()).toBe('[2.]')
+    // a variable the monitor did not record is a located reason, never a guess
+    const missing = await withVariable(probed(file, ['V', 'W', 'X'], [100, 3, 2, 1]), selector)
+    expect(missing).toMatchObject({
+      found: false,
+      reason: 'run (TemporalAverage) does not record the state variable y1 (its monitor recorded V, W, X)',
+    })
+  })
+
+  test('a domain kind reads its roles and named results; a missing result fails naming the variable', async () => {
+    const kind = checkKind('psd_shift')
+    const fast = await writeSignal(path.join(dir, 'fast.npz'), {
+      time: 'np.arange(0, 8000, 1.0)',
+      data: 'np.sin(2*np.pi*12*time/1000)[:, None, None, None] * np.ones((1, 1, 4, 1)) + 0.01*np.random.default_rng(1).standard_normal((8000, 1, 4, 1))',
+    })
+    const slow = await writeSignal(path.join(dir, 'slow.npz'), {
+      time: 'np.arange(0, 8000, 1.0)',
+      data: 'np.sin(2*np.pi*7*time/1000)[:, None, None, None] * np.ones((1, 1, 4, 1)) + 0.01*np.random.default_rng(2).standard_normal((8000, 1, 4, 1))',
+    })
+    const inputs = (files: Record<string, string>): CheckInputs => ({
+      execution: () => ({ executed: false, reason: 'unused' }),
+      signal: async (choice) => probed(files[(choice as { source: string }).source]!, ['V'], [8000, 1, 4, 1]),
+      judgement: async () => ({ judged: false, reason: 'unused' }),
+      results: () => ({}),
+      outDir: dir,
+    })
+    const params = kind.schema.parse({ from: { source: 'a' }, to: { source: 'b' }, direction: 'down', min_shift_hz: 3 })
+    expect(await kind.assess(params, inputs({ a: fast, b: slow }))).toMatchObject({ status: 'pass' })
+    const wrongWay = await kind.assess(params, inputs({ a: slow, b: fast }))
+    expect(wrongWay.status).toBe('fail')
+    const value = checkKind('value')
+    const verdict = await value.assess(value.schema.parse({ result: 'peak_hz', range: [8, 12] }), inputs({}))
+    expect(verdict).toMatchObject({
+      status: 'fail',
+      message: 'the notebook left no variable `peak_hz` (the goal asks for it)',
+    })
   })
 })

@@ -259,6 +259,9 @@ describe('the judge against a scripted model (real HTTP on loopback)', () => {
     'j/fenced': [{ content: `\`\`\`json\n${verdict(2)}\n\`\`\`` }],
     'j/ollama': [{ content: verdict(5) }],
     'j/impostor': [{ content: verdict(5), respondAs: 'someone-else' }],
+    'j/tier-research': [{ content: verdict(4) }],
+    'j/tier-abstract': [{ content: verdict(4) }],
+    'j/tier-tutorial': [{ content: verdict(4) }],
     // a gullible judge: it obeys any instruction it can see (see benchmarks/fixtures/judge.yaml)
     'j/gullible': loadFixtureScript(path.join(ROOT, 'benchmarks/fixtures/judge.yaml')),
   }
@@ -286,6 +289,32 @@ describe('the judge against a scripted model (real HTTP on loopback)', () => {
     }
   }
   const requestsFor = (model: string) => server.requests.filter((r) => r.model === model)
+
+  test('each tier gets its own guidance: research is graded against the published result, abstract on the method chosen', async () => {
+    const messages = async (model: string, extra: Partial<JudgeCall>) => {
+      await judgeNotebook(call(model, GOOD, extra))
+      const sent = requestsFor(model).at(-1)!.messages as { role: string; content: string }[]
+      return { system: sent[0]!.content, user: sent[1]!.content }
+    }
+    const research = await messages('j/tier-research', {
+      tier: 'research',
+      expected: 'The peak frequency falls by at least 4 Hz after the amyloid change.',
+    })
+    expect(research.system).toContain('## For research goals')
+    expect(research.system).not.toContain('## For abstract goals')
+    expect(research.user).toMatch(
+      /## The published result to grade scientific_validity against\n\nThe peak frequency falls by at least 4 Hz/,
+    )
+    const abstract = await messages('j/tier-abstract', { tier: 'abstract' })
+    expect(abstract.system).toContain('## For abstract goals')
+    expect(abstract.system).not.toContain('## For research goals')
+    expect(abstract.user).not.toContain('published result')
+    const tutorial = await messages('j/tier-tutorial', { tier: 'tutorial' })
+    expect(tutorial.system).not.toMatch(/## For \w+ goals/)
+    // the common rubric is the same for every tier
+    expect(rubric.rubric.body).toContain('## correctness')
+    expect(Object.keys(rubric.tiers).sort()).toEqual(['abstract', 'research'])
+  })
 
   test('a valid reply: scores per dimension, the mean computed by the harness, the JSON schema sent on the wire', async () => {
     const result = await judgeNotebook(call('j/valid'))
@@ -475,7 +504,7 @@ describe('the judge against a scripted model (real HTTP on loopback)', () => {
     expect(judged.record).toMatchObject({
       status: 'ok',
       mean: 4,
-      rubric: { version: '1', factsVersion: '1' },
+      rubric: { version: '2', factsVersion: '1' },
       model: { name: 'judge-j-valid' },
     })
     expect(judged.artifacts).toEqual({ judgeDigest: 'judge-digest.md', judgement: 'judgement.json' })

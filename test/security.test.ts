@@ -266,6 +266,8 @@ describe('signals come from TVB’s real Simulator.run, as it returned them', as
       const [signal] = report.probe.signals
       // the variable still names the series, but what the checks read is the copy taken when run() returned
       expect(signal).toMatchObject({ kind: 'sim.run', monitor: 'TemporalAverage', names: ['data'], source: 'data' })
+      // the monitor's variables by name: checks select `variable: V` or `y1 - y2` with them
+      expect(signal!.variables).toEqual(['V'])
       const std = await python(
         `import numpy as np\nd = np.load(${JSON.stringify(signal!.file)})["data"]\nprint(float(d.std()))`,
       )

@@ -10,8 +10,11 @@ from tvb.simulator.lab import connectivity
 conn = connectivity.Connectivity.from_file()
 conn.configure()
 labels = conn.region_labels
-print(f"{conn.number_of_regions} regions; weights {conn.weights.min():.3f}–{conn.weights.max():.3f}")
-print(f"tract length: mean {conn.tract_lengths[conn.weights > 0].mean():.1f} mm, max {conn.tract_lengths.max():.1f} mm")
+n_regions = int(conn.number_of_regions)
+max_weight = float(conn.weights.max())
+max_tract_mm = float(conn.tract_lengths.max())
+print(f"{n_regions} regions; weights {conn.weights.min():.3f}–{max_weight:.3f}")
+print(f"tract length: mean {conn.tract_lengths[conn.weights > 0].mean():.1f} mm, max {max_tract_mm:.1f} mm")
 
 # %% [markdown]
 # ## Strongest connections (weights[i, j] is the connection from j to i in TVB)

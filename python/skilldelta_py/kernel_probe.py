@@ -157,10 +157,17 @@ def _summary(sim):
     integrator = get(sim, "integrator", None)
     noise = get(integrator, "noise", None)
     nsig = get(noise, "nsig", None)
+    model = get(sim, "model", None)
     monitors = []
     for monitor in api["list"](get(sim, "monitors", None) or ()):
         real = monitor_class is not None and api["isinstance"](monitor, monitor_class)
-        monitors.append({"type": name(monitor) if real else None, "period": _number(get(monitor, "period", None))})
+        monitors.append(
+            {
+                "type": name(monitor) if real else None,
+                "period": _number(get(monitor, "period", None)),
+                "variables": _variables(model, monitor),
+            }
+        )
     connectivity = get(sim, "connectivity", None)
     return {
         "model": name(get(sim, "model", None)),
@@ -173,6 +180,19 @@ def _summary(sim):
         "simulation_length": _number(get(sim, "simulation_length", None)),
         "regions": api["int"](get(connectivity, "number_of_regions", 0) or 0),
     }
+
+
+def _variables(model, monitor):
+    """The variables a monitor records, by name, in the order of its output's second axis.
+
+    A monitor's ``voi`` indexes what the model observes (``variables_of_interest``), not its state variables.
+    """
+    api = _state["api"]
+    try:
+        names = api["list"](model.variables_of_interest)
+        return [api["str"](names[api["int"](i)]) for i in api["list"](monitor.voi)][:32]
+    except Exception:  # noqa: BLE001 - a name is a convenience for checks, never a reason to fail
+        return []
 
 
 def _record(sim, result):
@@ -198,6 +218,7 @@ def _record(sim, result):
             "position": position,
             "monitor": monitor.get("type"),
             "period": monitor.get("period"),
+            "variables": monitor.get("variables", []),
             "shape": [api["int"](n) for n in data.shape],
             "samples": api["int"](time.shape[0]) if time.ndim == 1 else 0,
             "originals": (time, data),
@@ -304,6 +325,7 @@ def report(namespace, result_names, max_result_values):
                 "names": names.get(key, []),
                 "monitor": entry["monitor"],
                 "period": entry["period"],
+                "variables": entry["variables"],
                 "shape": entry["shape"],
                 "samples": entry["samples"],
             }

@@ -10,6 +10,7 @@ from __future__ import annotations
 import base64
 import math
 import os
+import re
 from typing import Any
 
 import numpy as np
@@ -119,6 +120,8 @@ def _signal(index: int, header: Any, buffers: dict, filled: dict, out_dir: str) 
         "kind": "sim.run",
         "run": run + 1,
         "monitor": plain(monitor)[:64] if isinstance(monitor, str) else None,
+        # the notebook's kernel sent these names: identifiers only, as many as the data has variables
+        "variables": _variable_names(header.get("variables"), shape),
         "shape": shape,
         "samples": shape[0] if shape else 0,
         "dt_ms": 0.0,
@@ -154,6 +157,13 @@ def _signal(index: int, header: Any, buffers: dict, filled: dict, out_dir: str) 
     np.savez(path, time=time, data=data.reshape(shape))
     entry["file"] = path
     return entry
+
+
+def _variable_names(value: Any, shape: list[int]) -> list[str]:
+    if not isinstance(value, list) or len(shape) < 2 or len(value) != shape[1]:
+        return []
+    names = [v for v in value if isinstance(v, str) and re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]{0,31}", v)]
+    return names if len(names) == len(value) else []
 
 
 def _simulator(summary: Any) -> dict[str, Any]:

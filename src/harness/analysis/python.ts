@@ -15,7 +15,9 @@ export async function runAnalysis<T>(
   resultSchema: z.ZodType<T>,
   python = harnessPython(),
 ): Promise<AnalysisResponse<T>> {
-  const result = await execa(python, ['-m', `skilldelta_py.${module}`, JSON.stringify(request)], {
+  // the request goes on stdin: an argument is capped at 128 KB
+  const result = await execa(python, ['-m', `skilldelta_py.${module}`, '-'], {
+    input: JSON.stringify(request),
     extendEnv: false,
     env: {
       PYTHONPATH: PYTHON_PACKAGE_DIR,

@@ -1,5 +1,18 @@
 import { z } from 'zod'
 import type { ExecutionReport, ProbedSignal } from '../notebook/report.ts'
+import { runAnalysis } from './python.ts'
+
+const TERM = /([+-])?\s*(?:(\d+(?:\.\d+)?)\s*\*\s*)?([A-Za-z_]\w*)/g
+const VARIABLE_EXPRESSION =
+  /^\s*[+-]?\s*(?:\d+(?:\.\d+)?\s*\*\s*)?[A-Za-z_]\w*(?:\s*[+-]\s*(?:\d+(?:\.\d+)?\s*\*\s*)?[A-Za-z_]\w*)*\s*$/
+
+/** "y1 - y2" → { y1: 1, y2: -1 }. */
+export function variableWeights(expression: string): Record<string, number> {
+  const weights: Record<string, number> = {}
+  for (const [, sign, coefficient, name] of expression.matchAll(TERM))
+    weights[name!] = (weights[name!] ?? 0) + (sign === '-' ? -1 : 1) * Number(coefficient ?? 1)
+  return weights
+}
 
 /** Where a check finds its signal among the series the probe saved. */
 export const SignalSelectorSchema = z.union([
@@ -8,6 +21,11 @@ export const SignalSelectorSchema = z.union([
     .object({
       source: z.string().min(1).optional().describe('variable name in the notebook, e.g. "stochastic" or "result[0]"'),
       monitor: z.string().min(1).optional().describe('TVB monitor class, e.g. "TemporalAverage" or "Bold"'),
+      variable: z
+        .string()
+        .regex(VARIABLE_EXPRESSION, 'a state variable ("y1") or a sum of them ("y1 - y2", "0.5*V + W")')
+        .optional()
+        .describe('which state variable(s) the check reads, by name; the harness computes a sum itself'),
     })
     .strict()
     .refine((s) => s.source !== undefined || s.monitor !== undefined, {
@@ -80,5 +98,44 @@ export function selectSignal(
     signal: chosen,
     outDir,
     label: `${chosen.source}${chosen.monitor ? ` (${chosen.monitor})` : ''}`,
+  }
+}
+
+const DerivedSchema = z.object({ shape: z.array(z.number().int()) })
+
+/**
+ * The selector's `variable` applied to a chosen series: the state variables are found by the names the
+ * probe recorded for its monitor, and the sum is computed by the harness into a file beside the probed
+ * one (python/skilldelta_py/derive_signal.py). Checks then read it as variable 0.
+ */
+export async function withVariable(subject: SignalSubject, selector: SignalSelector): Promise<SignalSubject> {
+  if (!subject.found || selector === 'auto' || !selector.variable) return subject
+  const { signal } = subject
+  const weights = variableWeights(selector.variable)
+  const coefficients: Record<string, number> = {}
+  for (const [name, weight] of Object.entries(weights)) {
+    const index = signal.variables.indexOf(name)
+    if (index < 0) {
+      const recorded = signal.variables.length ? signal.variables.join(', ') : 'no variable names'
+      return {
+        found: false,
+        reason: `${subject.label} does not record the state variable ${name} (its monitor recorded ${recorded})`,
+        available: [signal],
+      }
+    }
+    coefficients[String(index)] = weight
+  }
+  const out = signal.file.replace(
+    /\.npz$/,
+    `-${Object.entries(weights)
+      .map(([n, w]) => `${w}${n}`)
+      .join('')}.npz`,
+  )
+  const derived = await runAnalysis('derive_signal', { file: signal.file, out, coefficients }, DerivedSchema)
+  if (!derived.ok) return { found: false, reason: derived.problem, available: [signal] }
+  return {
+    ...subject,
+    signal: { ...signal, file: out, shape: derived.result.shape, variables: [selector.variable.replace(/\s+/g, ' ')] },
+    label: `${subject.label}: ${selector.variable.trim()}`,
   }
 }

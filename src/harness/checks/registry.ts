@@ -1,9 +1,18 @@
 import { z } from 'zod'
+import { evoked } from './evoked.ts'
 import { executes } from './executes.ts'
+import { fcChange } from './fc-change.ts'
+import { fc } from './fc.ts'
 import { finite } from './finite.ts'
 import { judgeScoreCheck } from './judge-score.ts'
 import { psdPeak } from './psd-peak.ts'
+import { psdShift } from './psd-shift.ts'
+import { recovered } from './recovered.ts'
+import { regime } from './regime.ts'
+import { seizure } from './seizure.ts'
 import { signalShape } from './signal-shape.ts'
+import { trend } from './trend.ts'
+import { value } from './value.ts'
 import type { CheckInstance, CheckKind } from './types.ts'
 
 /**
@@ -11,7 +20,28 @@ import type { CheckInstance, CheckKind } from './types.ts'
  * CheckKind, and one line here; the frontmatter schema, the compiler, the record and the reports
  * follow from the entry.
  */
-export const CHECK_KINDS: readonly CheckKind<any>[] = [executes, psdPeak, signalShape, finite, judgeScoreCheck]
+export const CHECK_KINDS: readonly CheckKind<any>[] = [
+  executes,
+  signalShape,
+  finite,
+  psdPeak,
+  psdShift,
+  regime,
+  fc,
+  fcChange,
+  seizure,
+  evoked,
+  value,
+  trend,
+  recovered,
+  judgeScoreCheck,
+]
+
+/** The named results (notebook variables) a goal's checks read: the probe fetches exactly these. */
+export function resultsNeeded(instances: readonly CheckInstance[]): string[] {
+  const names = instances.flatMap((c) => byKey.get(c.kind)?.results?.(c.params) ?? [])
+  return [...new Set(names)]
+}
 
 const byKey = new Map(CHECK_KINDS.map((kind) => [kind.key, kind]))
 

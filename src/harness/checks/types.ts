@@ -1,7 +1,7 @@
 import type { z } from 'zod'
 import type { SignalSelector, SignalSubject } from '../analysis/select.ts'
 import type { JudgeSubject } from '../judge/subject.ts'
-import type { ExecutionReport } from '../notebook/report.ts'
+import type { ExecutionReport, ResultValue } from '../notebook/report.ts'
 
 /** A trial that produced no notebook to execute, and why. */
 interface NotExecuted {
@@ -40,11 +40,13 @@ export interface CheckInputs {
   signal(selector: SignalSelector): Promise<SignalSubject>
   /** The independent judge's verdict on the executed notebook, or why there is none. */
   judgement(): Promise<JudgeSubject>
+  /** The named results the probe read from the notebook (variables holding numbers), by name. */
+  results(): Record<string, ResultValue>
   /** Where a check may write files (plots): the trial's directory. */
   outDir: string
 }
 
-type Need = 'execution' | 'signal' | 'judge'
+export type Need = 'execution' | 'signal' | 'judge'
 
 /**
  * One kind of check: everything about it in one place. The GOAL.md compiler, the frontmatter
@@ -63,6 +65,8 @@ export interface CheckKind<Params = unknown> {
   objective: boolean
   needs: readonly Need[]
   testName(params: Params): string
+  /** Variables of the notebook the check reads (the probe fetches them): e.g. `peak_hz`. */
+  results?(params: Params): string[]
   assess(params: Params, inputs: CheckInputs): Promise<Verdict>
 }
 

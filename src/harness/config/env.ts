@@ -26,6 +26,13 @@ const EnvSchema = z.object({
   SKILLDELTA_CACHE_DIR: z.string().min(1).optional(),
   /** The judge: a model name from models.yaml, or "none". Overrides `judge.model`. */
   SKILLDELTA_JUDGE: z.string().min(1).optional(),
+  /** A named suite of goals (the `suites` option); default: every goal `include` matches. */
+  SKILLDELTA_SUITE: z
+    .string()
+    .regex(/^[A-Za-z0-9][A-Za-z0-9._-]*$/, 'a suite name from vitest.config.ts (`suites:`)')
+    .optional(),
+  /** all | fast: add the `oracles` project (every oracle and negative control; see `skilldelta oracles`). */
+  SKILLDELTA_ORACLES: z.enum(['all', 'fast']).optional(),
   /** 1: keep harness frames in stack traces. */
   SKILLDELTA_DEBUG: flag.default(false),
   /** The harness's Python (default: the project's .venv). */
@@ -50,4 +57,13 @@ export function readEnv(env: NodeJS.ProcessEnv = process.env): Env {
     return `${name}="${env[name]}": ${issue.message}`
   })
   throw new EnvError(`bad environment variable${problems.length > 1 ? 's' : ''}: ${problems.join('; ')}`)
+}
+
+/**
+ * The CLI's choices for the Vitest run it starts in this process: the config reads them back with
+ * readEnv() when Vitest evaluates it (the one channel a config has; nothing else writes SKILLDELTA_*).
+ */
+export function chooseForRun(choice: { suite?: string; oracles?: 'all' | 'fast' }): void {
+  if (choice.suite !== undefined) process.env.SKILLDELTA_SUITE = choice.suite
+  if (choice.oracles !== undefined) process.env.SKILLDELTA_ORACLES = choice.oracles
 }

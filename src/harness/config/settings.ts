@@ -109,6 +109,11 @@ export const SkilldeltaOptionsSchema = z
      * goals_research/, …): e.g. { heldout_hard: 'research' }. Any folder on a goal's path counts.
      */
     tiers: z.record(z.string().min(1), z.enum(TIERS)).default({}),
+    /**
+     * Named subsets of the goals (globs, like `include`): `skilldelta run --suite <name>` or
+     * SKILLDELTA_SUITE=<name> runs only those. E.g. a quick seed suite next to the full one.
+     */
+    suites: z.record(z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]*$/), z.array(z.string()).min(1)).default({}),
     conditions: z
       .array(z.union([z.enum(BUILTIN_CONDITIONS), ConditionSchema]))
       .min(1)
@@ -140,6 +145,13 @@ export const SkilldeltaOptionsSchema = z
       .strict()
       .default({ always: [], budgetFraction: 0.7, onError: 'fail', maxBytes: DEFAULT_SKILL_MAX_BYTES }),
     oraclesDir: z.string().default('benchmarks/oracles'),
+    /** Negative controls: `<goal file stem>__<what is wrong>.py`, each with a `# targets: <check kinds>` line. */
+    controlsDir: z.string().default('benchmarks/controls'),
+    /**
+     * The reference notebooks `one_shot` (example: auto) shows, in order of preference: the first
+     * that is not the goal's own oracle. Files in oraclesDir; without one, the first oracle by name.
+     */
+    examples: z.array(z.string().min(1)).default(['analyze_power_spectra.py', 'stochastic_vs_deterministic.py']),
     execution: ExecutionSettingsSchema.default(ExecutionSettingsSchema.parse({})),
     judge: JudgeSettingsSchema.default(JudgeSettingsSchema.parse({})),
   })
@@ -151,8 +163,12 @@ export interface Settings {
   root: string
   /** models.yaml, absolute. */
   modelsFile: string
-  /** Globs of GOAL.md files, relative to the root. */
+  /** The GOAL.md globs this run collects: the chosen suite's, or `include`. */
   include: string[]
+  /** The suite chosen with SKILLDELTA_SUITE, if any. */
+  suite?: string
+  /** SKILLDELTA_ORACLES: the oracle bench's project is part of this run. */
+  oracles?: 'all' | 'fast'
   /** Folder name → tier, over the built-in aliases. */
   tiers: Record<string, (typeof TIERS)[number]>
   conditions: Condition[]
@@ -165,6 +181,8 @@ export interface Settings {
   skillsDir: string
   skills: { always: string[]; budgetFraction: number; onError: 'fail' | 'skip'; maxBytes: number }
   oraclesDir: string
+  controlsDir: string
+  examples: string[]
   /** `sandbox` is the effective mode: "auto" already became "bwrap". */
   execution: ExecutionSettings
   judge: JudgeSettings
@@ -195,6 +213,17 @@ export function effectiveSandbox(mode: ExecutionSettings['sandbox']): ExecutionS
   return mode === 'auto' ? 'bwrap' : mode
 }
 
+function suiteGlobs(options: z.output<typeof SkilldeltaOptionsSchema>, suite: string | undefined): string[] {
+  if (!suite) return options.include
+  const globs = options.suites[suite]
+  if (globs) return globs
+  const known = Object.keys(options.suites)
+  throw new Error(
+    `SKILLDELTA_SUITE="${suite}": no such suite in the skilldelta config ` +
+      (known.length ? `(suites: ${known.join(', ')})` : '(it defines no `suites:`; add one, or unset the variable)'),
+  )
+}
+
 /** Pure: the same options and environment always give the same settings (the run id is chosen elsewhere). */
 export function resolveSettings(
   options: SkilldeltaOptions,
@@ -207,7 +236,9 @@ export function resolveSettings(
   return {
     root,
     modelsFile: path.resolve(root, parsed.models),
-    include: parsed.include,
+    include: suiteGlobs(parsed, env.SKILLDELTA_SUITE),
+    ...(env.SKILLDELTA_SUITE ? { suite: env.SKILLDELTA_SUITE } : {}),
+    ...(env.SKILLDELTA_ORACLES ? { oracles: env.SKILLDELTA_ORACLES } : {}),
     tiers: parsed.tiers,
     conditions: parsed.conditions.map((c) => (typeof c === 'string' ? builtin(c) : c)),
     ...(parsed.reference ? { reference: parsed.reference } : {}),
@@ -217,6 +248,8 @@ export function resolveSettings(
     skillsDir: path.resolve(root, parsed.skillsDir),
     skills: parsed.skills,
     oraclesDir: path.resolve(root, parsed.oraclesDir),
+    controlsDir: path.resolve(root, parsed.controlsDir),
+    examples: parsed.examples,
     execution: { ...parsed.execution, sandbox },
     judge: {
       ...parsed.judge,

@@ -42,6 +42,10 @@ export function resolveJudge(
 interface JudgeTrialInput {
   /** The goal as the model under test was given it (its Markdown body). */
   task: string
+  /** The goal's tier (the rubric's guidance for it applies). */
+  tier?: string
+  /** Research goals: the paper's result, from the goal's Expected Result section. */
+  expected?: string
   /** The trial's status so far: only a produced, executed notebook is judged. */
   status: TrialStatus
   error?: string
@@ -118,6 +122,8 @@ export async function judgeTrial(input: JudgeTrialInput): Promise<JudgeOutcome> 
       judge: input.setup.model,
       rubric,
       task: input.task,
+      ...(input.tier ? { tier: input.tier } : {}),
+      ...(input.expected ? { expected: input.expected } : {}),
       digest,
       attempts: input.settings.attempts,
       client: input.client,

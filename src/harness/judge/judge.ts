@@ -33,6 +33,10 @@ export interface JudgeCall {
   rubric: Rubric
   /** The goal as the model under test was given it (its Markdown body). */
   task: string
+  /** The goal's tier: the rubric's guidance for it joins the instructions. */
+  tier?: string
+  /** Research goals: the result the paper reports (the goal's Expected Result), graded against. */
+  expected?: string
   digest: NotebookDigest
   /** Replies that fail validation are retried this many times in all (1 = no retry). */
   attempts: number
@@ -58,11 +62,14 @@ export interface JudgeResult {
 /** The tag around the notebook in the prompt: named by the digest's hash, so text inside cannot know it. */
 export const fenceOf = (digest: Pick<NotebookDigest, 'hash'>): string => `notebook-${digest.hash.slice(0, 16)}`
 
-function judgeMessages(rubric: Rubric, task: string, digest: NotebookDigest): ChatMessage[] {
+function judgeMessages(call: Pick<JudgeCall, 'rubric' | 'task' | 'tier' | 'expected' | 'digest'>): ChatMessage[] {
+  const { rubric, task, digest } = call
   const fence = fenceOf(digest)
+  const guidance = call.tier ? rubric.tiers[call.tier] : undefined
   const system = [
     'You are an independent grader of scientific Jupyter notebooks.',
     rubric.rubric.body,
+    ...(guidance ? [guidance] : []),
     `## Domain facts (version ${rubric.facts.version})\n${rubric.facts.body}`,
     '## Output',
     'Reply with one JSON object and nothing else. ' +
@@ -82,6 +89,9 @@ function judgeMessages(rubric: Rubric, task: string, digest: NotebookDigest): Ch
     : ''
   const user = [
     `## Task given to the notebook's author\n\n${task.trim()}`,
+    ...(call.expected?.trim()
+      ? [`## The published result to grade scientific_validity against\n\n${call.expected.trim()}`]
+      : []),
     `## Executed notebook (${digest.cells} cells; images removed).${truncated}${removed}`,
     `<${fence}>\n${digest.text}\n</${fence}>`,
     'Grade the notebook now, as one JSON object.',
@@ -123,7 +133,7 @@ const summarise = (judgement: Judgement) => {
 }
 
 export async function judgeNotebook(call: JudgeCall): Promise<JudgeResult> {
-  const messages = judgeMessages(call.rubric, call.task, call.digest)
+  const messages = judgeMessages(call)
   const format = { name: 'judgement', schema: judgementJsonSchema() }
   const started = performance.now()
   const tokens = { in: 0, out: 0, known: false }

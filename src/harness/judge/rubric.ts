@@ -19,7 +19,10 @@ interface RubricFile {
 }
 
 export interface Rubric {
+  /** The rubric's common part (every `## For <tier> goals` section removed). */
   rubric: RubricFile
+  /** Extra guidance per goal tier, from the rubric's `## For <tier> goals` sections. */
+  tiers: Record<string, string>
   facts: RubricFile
   /** sha256 over both files' full text: any edit invalidates cached judgements. */
   hash: string
@@ -61,7 +64,23 @@ export function loadRubric(rubricFile: string, factsFile: string): Rubric {
     )
   const facts = readVersioned(factsFile, 'facts')
   const hash = createHash('sha256').update(rubric.text).update('\0').update(facts.text).digest('hex')
-  return { rubric: rubric.parsed, facts: facts.parsed, hash }
+  const { common, tiers } = splitTiers(rubric.parsed.body)
+  return { rubric: { ...rubric.parsed, body: common }, tiers, facts: facts.parsed, hash }
+}
+
+/** `## For research goals` … up to the next `## ` heading: guidance only that tier's judgements get. */
+function splitTiers(body: string): { common: string; tiers: Record<string, string> } {
+  const tiers: Record<string, string> = {}
+  const common: string[] = []
+  let tier: string | undefined
+  for (const line of body.split('\n')) {
+    const heading = /^## (.*)$/.exec(line)
+    if (heading) tier = /^For (\w+) goals\s*$/i.exec(heading[1] ?? '')?.[1]?.toLowerCase()
+    if (tier) tiers[tier] = `${tiers[tier] ?? ''}${line}\n`
+    else common.push(line)
+  }
+  for (const key of Object.keys(tiers)) tiers[key] = (tiers[key] ?? '').trim()
+  return { common: common.join('\n').trim(), tiers }
 }
 
 const DimensionVerdictSchema = z

@@ -34,6 +34,11 @@ const ReplyRuleSchema = z
     add_cells_from: z.string().optional(),
     /** Reply with this percent-format script inside a ```python block. */
     notebook: z.string().optional(),
+    /**
+     * Leave out the script's first cell: a negative control's documentation cell names its mistake
+     * and its target check, which neither the judge nor a replayed conversation may see.
+     */
+    drop_first_cell: z.boolean().default(false),
     /** Reply with this text verbatim. */
     text: z.string().optional(),
     /** Claim to be this model in the response (to test the harness's model-id check). */
@@ -91,6 +96,10 @@ export function loadFixtureScript(file: string): FixtureReply[] {
     const issue = parsed.error.issues[0]!
     throw new Error(`${file}: ${issue.path.join('.')}: ${issue.message}`)
   }
+  const script = (relative: string, dropFirst: boolean): string => {
+    const source = readFileSync(path.resolve(path.dirname(file), relative), 'utf8')
+    return dropFirst ? withoutFirstCell(source) : source
+  }
   return parsed.data.replies.map((rule) => ({
     ...(rule.when.contains ? { contains: rule.when.contains } : {}),
     ...(rule.when.system ? { system: rule.when.system } : {}),
@@ -99,9 +108,7 @@ export function loadFixtureScript(file: string): FixtureReply[] {
       ? {
           toolCalls: [
             ...(rule.tool_calls ?? []),
-            ...(rule.add_cells_from
-              ? cellsAsToolCalls(readFileSync(path.resolve(path.dirname(file), rule.add_cells_from), 'utf8'))
-              : []),
+            ...(rule.add_cells_from ? cellsAsToolCalls(script(rule.add_cells_from, rule.drop_first_cell)) : []),
           ],
         }
       : {}),
@@ -120,8 +127,16 @@ export function loadFixtureScript(file: string): FixtureReply[] {
     content:
       rule.text ??
       (rule.notebook === undefined ? '' : undefined) ??
-      notebookReply(readFileSync(path.resolve(path.dirname(file), rule.notebook!), 'utf8')),
+      notebookReply(script(rule.notebook!, rule.drop_first_cell)),
   }))
+}
+
+/** A percent-format script without its first `# %%` cell. */
+function withoutFirstCell(source: string): string {
+  const lines = source.split('\n')
+  const markers = lines.flatMap((line, i) => (/^# %%/.test(line) ? [i] : []))
+  if (markers.length < 2) return source
+  return lines.slice(markers[1]).join('\n')
 }
 
 /** Fixture-only sugar: a percent-format script as add_cell calls (one per `# %%` cell). */

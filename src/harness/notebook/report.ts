@@ -38,6 +38,8 @@ const ProbedSignalSchema = z.object({
   /** Which Simulator.run call (1-based) produced it. */
   run: z.number().int().optional(),
   monitor: z.string().nullable(),
+  /** The state variables along the data's second axis, by name (from the monitor), when known. */
+  variables: z.array(z.string()).default([]),
   shape: z.array(z.number().int()),
   samples: z.number().int(),
   dt_ms: z.number(),

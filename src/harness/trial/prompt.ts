@@ -69,10 +69,9 @@ function exampleFor(goal: Goal, condition: Condition, settings: Settings): strin
   if (condition.example !== 'auto') return path.resolve(settings.root, condition.example)
   if (!existsSync(settings.oraclesDir)) return undefined
   const own = path.basename(goal.file).replace(/\.GOAL\.md$/i, '.py')
-  const candidates = readdirSync(settings.oraclesDir)
-    .filter((f) => f.endsWith('.py') && f !== own)
-    .sort()
-  return candidates[0] ? path.join(settings.oraclesDir, candidates[0]) : undefined
+  const oracles = readdirSync(settings.oraclesDir).filter((f) => f.endsWith('.py') && f !== own)
+  const chosen = settings.examples.find((f) => oracles.includes(f)) ?? oracles.sort()[0]
+  return chosen ? path.join(settings.oraclesDir, chosen) : undefined
 }
 
 /** The skills of a run, checked: with errors, either nothing runs (fail) or the bad skills are skipped. */

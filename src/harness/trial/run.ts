@@ -7,6 +7,7 @@ import type { Goal } from '../goal/schema.ts'
 import type { ModelClient } from '../models/client.ts'
 import { providerOf, strategyOf } from '../models/providers/index.ts'
 import { ModelMismatchError, ProviderError } from '../models/types.ts'
+import { resultsNeeded } from '../checks/registry.ts'
 import { executeNotebook, loadExecutionReport } from '../notebook/execute.ts'
 import type { ExecutionReport } from '../notebook/report.ts'
 import { TrialRecordSchema, type TrialStage, type TrialStatus } from '../results/schema.ts'
@@ -125,6 +126,7 @@ async function pipeline(input: TrialInput, outcome: TrialOutcome, deadline: Abor
       notebook,
       trialDir: state.dir,
       totalTimeoutSeconds: input.goal.timeoutSeconds,
+      results: resultsNeeded(input.goal.checks),
       settings: settings.execution,
       signal: deadline,
       ...(input.onWarning ? { onWarning: input.onWarning } : {}),

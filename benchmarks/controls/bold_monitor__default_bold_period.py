@@ -1,5 +1,6 @@
 # %% [markdown]
 # # Negative control: BOLD monitor left at its default period
+# targets: signal
 # `monitors.Bold()` samples every 2000 ms, so 20 s give 10 samples instead of the 40 the goal
 # asks for (period 500 ms). It executes cleanly; the signal check must fail.
 

@@ -1,5 +1,6 @@
 # %% [markdown]
 # # Negative control: a plausible-looking notebook with an API error
+# targets: executes
 # `Connectivity(load_default=True)` is the pre-2.0 API; TVB 2.10 raises on it.
 
 # %%

@@ -1,5 +1,6 @@
 # %% [markdown]
 # # Negative control: the "stochastic" run forgot its noise
+# targets: psd_peak
 # Both runs use HeunDeterministic, so `stochastic` is a decaying transient: it executes cleanly,
 # but the PSD check on `stochastic` must fail even though the spectrum's argmax sits near 10 Hz.
 

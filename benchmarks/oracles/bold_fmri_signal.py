@@ -1,0 +1,41 @@
+# %% [markdown]
+# # Simulated fMRI signals at a fast repetition time
+# Neural activity from a noisy oscillator network is convolved with a haemodynamic response by TVB's
+# BOLD monitor. The BOLD signal lags the neural activity by seconds and is much slower; with a 500 ms
+# period, 20 s give 40 samples per region.
+
+# %%
+import matplotlib.pyplot as plt
+import numpy as np
+from tvb.simulator.lab import connectivity, coupling, integrators, models, monitors, noise, simulator
+
+np.random.seed(24)
+conn = connectivity.Connectivity.from_file()
+conn.speed = np.array([np.inf])
+sim = simulator.Simulator(
+    model=models.Generic2dOscillator(a=np.array([1.7402]), d=np.array([0.02])),
+    connectivity=conn,
+    coupling=coupling.Difference(a=np.array([0.0075])),
+    integrator=integrators.HeunStochastic(dt=0.5, noise=noise.Additive(nsig=np.array([0.002, 0.0]))),
+    monitors=(monitors.TemporalAverage(period=2.0), monitors.Bold(period=500.0)),
+    simulation_length=20000.0,
+).configure()
+(neural_time, neural), bold = sim.run()
+bold_time, bold_data = bold
+print("neural:", neural.shape, "BOLD:", bold_data.shape, "TR =", np.diff(bold_time)[0], "ms")
+
+# %%
+keep = bold_time >= 5000.0
+fc = np.corrcoef(bold_data[keep, 0, :, 0].T)
+mean_bold_fc = float(fc[np.triu_indices_from(fc, k=1)].mean())
+print(f"mean BOLD FC after 5 s: {mean_bold_fc:.3f}")
+
+fig, axes = plt.subplots(2, 1, figsize=(8, 5), sharex=True)
+axes[0].plot(neural_time / 1000.0, neural[:, 0, :3, 0], lw=0.4)
+axes[0].set_ylabel("neural activity")
+axes[1].plot(bold_time / 1000.0, bold_data[:, 0, :3, 0], "o-")
+axes[1].set_ylabel("BOLD")
+axes[1].set_xlabel("time (s)")
+plt.show()
+print("The BOLD signal is a low-pass, delayed (peak ≈ 4–6 s) image of the neural activity; the first "
+      "seconds are dominated by the haemodynamic model's own transient.")
