@@ -1,7 +1,8 @@
 // Harness overhead figures: `npm run bench:harness`. Targets live here, not in timed tests.
-// Expect on 2 cores: compile ≪ 1 ms; trivial notebook ≈ 1–1.5 s (kernel start dominates);
-// PSD of 76 regions × 10 s ≈ 0.8 s (Python + scipy start-up dominates); judge digest of a 40-cell
-// notebook ≈ 2 ms; notebook → sanitised HTML ≈ 0.7 s (nbconvert start-up dominates).
+// Expect on 2 cores: compile ≪ 1 ms; trivial notebook on a kernel started for it ≈ 1–1.5 s (kernel start
+// dominates; a trial's kernel is started ahead: scripts/bench-harness.ts, the first half of the command);
+// PSD of 76 regions × 10 s ≈ 0.1–0.2 s (one long-lived analysis process: no Python start per check);
+// judge digest of a 40-cell notebook ≈ 2 ms; notebook → sanitised HTML ≈ 0.7 s (nbconvert start-up dominates).
 import { readFileSync, writeFileSync } from 'node:fs'
 import path from 'node:path'
 import { bench, describe } from 'vitest'

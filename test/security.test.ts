@@ -425,18 +425,24 @@ describe('no silent loss', () => {
     const trialDir = path.join(dir, `dying-${n}`)
     writeFileSync(file, notebookJson(['import time\ntime.sleep(30)']))
     const pending = executeNotebook({ notebook: file, trialDir })
-    // once the kernel is up, kill the runner (as a notebook that broke its runner would leave things)
-    const request = path.join(trialDir, '.run', 'request.json')
+    // once the kernel is up, kill the runner (as a notebook that broke its runner would leave things):
+    // the runner is the kernel's ancestor running skilldelta_py.runner_service
     for (let i = 0; i < 600 && !existsSync(path.join(trialDir, '.run', 'progress.json')); i++) await sleep(100)
-    const runner = readdirSync('/proc')
+    const request = JSON.parse(readFileSync(path.join(trialDir, '.run', 'request.json'), 'utf8')) as {
+      kernel: { marker: string }
+    }
+    const read = (pid: string, file: string) => {
+      try {
+        return readFileSync(`/proc/${pid}/${file}`, 'utf8')
+      } catch {
+        return ''
+      }
+    }
+    let runner = readdirSync('/proc')
       .filter((pid) => /^\d+$/.test(pid))
-      .find((pid) => {
-        try {
-          return readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes(request)
-        } catch {
-          return false
-        }
-      })
+      .find((pid) => read(pid, 'environ').includes(`SKILLDELTA_SANDBOX_MARKER=${request.kernel.marker}`))
+    while (runner && !read(runner, 'cmdline').includes('skilldelta_py.runner_service'))
+      runner = /^PPid:\s*(\d+)$/m.exec(read(runner, 'status'))?.[1]
     expect(runner).toBeDefined()
     process.kill(Number(runner), 'SIGKILL')
     const report = await pending

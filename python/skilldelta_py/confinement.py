@@ -46,6 +46,9 @@ class Limits:
     cgroups: list[str] = field(default_factory=list)
     seccomp_fd: int | None = None
     nproc: int | None = None
+    # a kernel started ahead of its notebook: the hard CPU limit stays open until the notebook's own
+    # budget is set inside the kernel (before its first cell; see kernels.limit_source)
+    cpu_hard_open: bool = False
 
     def summary(self) -> dict:
         return {
@@ -138,8 +141,10 @@ def _remove(path: str) -> None:
         pass
 
 
-def prepare(name: str, memory_mb: int, cpu_seconds: int, max_processes: int, want_seccomp: bool) -> Limits:
-    limits = Limits(memory_mb=memory_mb, cpu_seconds=cpu_seconds, max_processes=max_processes)
+def prepare(
+    name: str, memory_mb: int, cpu_seconds: int, max_processes: int, want_seccomp: bool, cpu_hard_open: bool = False
+) -> Limits:
+    limits = Limits(memory_mb=memory_mb, cpu_seconds=cpu_seconds, max_processes=max_processes, cpu_hard_open=cpu_hard_open)
     made = _make_v1(name, limits) or _make_v2(name, limits)
     if made:
         limits.cgroups = made
@@ -214,7 +219,8 @@ def preexec(limits: Limits):
             cap = limits.memory_mb * 1024 * 1024
             resource.setrlimit(resource.RLIMIT_AS, (cap, cap))
         if limits.cpu_seconds > 0:
-            resource.setrlimit(resource.RLIMIT_CPU, (limits.cpu_seconds, limits.cpu_seconds + 5))
+            hard = resource.RLIM_INFINITY if limits.cpu_hard_open else limits.cpu_seconds + 5
+            resource.setrlimit(resource.RLIMIT_CPU, (limits.cpu_seconds, hard))
         if limits.nproc is not None:
             resource.setrlimit(resource.RLIMIT_NPROC, (limits.nproc, limits.nproc))
 
@@ -245,32 +251,46 @@ def oom_killed(limits: Limits) -> bool:
     return False
 
 
-def release(limits: Limits) -> None:
-    """Kill whatever is left in the cgroups and remove them."""
+def _procs(path: str) -> list[int] | None:
+    try:
+        with open(os.path.join(path, "cgroup.procs")) as handle:
+            return [int(p) for p in handle.read().split()]
+    except OSError:
+        return None
+
+
+def kill_all(limits: Limits, timeout: float = 5.0) -> None:
+    """SIGKILL every process in the cgroups and wait (briefly) until they are gone."""
+    deadline = time.monotonic() + timeout
     for path in limits.cgroups:
-        kill_all = os.path.join(path, "cgroup.kill")
-        if os.path.exists(kill_all):
+        kill = os.path.join(path, "cgroup.kill")
+        if os.path.exists(kill):
             try:
-                _write(kill_all, "1")
+                _write(kill, "1")
             except OSError:
                 pass
-        for _ in range(50):
-            try:
-                with open(os.path.join(path, "cgroup.procs")) as handle:
-                    pids = [int(p) for p in handle.read().split()]
-            except OSError:
-                break
-            if not pids:
-                break
-            for pid in pids:
+    while time.monotonic() < deadline:
+        left = False
+        for path in limits.cgroups:
+            for pid in _procs(path) or []:
+                left = True
                 try:
-                    os.kill(pid, signal.SIGKILL)
+                    os.kill(pid, signal.SIGKILL)  # again: a process may have forked since
                 except OSError:
                     pass
-            time.sleep(0.02)
+        if not left:
+            return
+        time.sleep(0.005)
+
+
+def release(limits: Limits) -> None:
+    """Kill whatever is left in the cgroups and remove them."""
+    kill_all(limits)
+    for path in limits.cgroups:
         _remove(path)
     if limits.seccomp_fd is not None:
         try:
             os.close(limits.seccomp_fd)
         except OSError:
             pass
+        limits.seccomp_fd = None

@@ -1,15 +1,14 @@
-"""Execute one notebook in a fresh, sandboxed kernel and write a JSON report.
+"""Execute one notebook on one sandboxed kernel and build its report.
 
-Usage: python -m skilldelta_py.run_notebook REQUEST.json
+The runner (runner_service.py, long-lived) runs on the host, OUTSIDE the sandbox; only the kernel runs
+inside it (kernels.py starts it, possibly before the notebook is known). The notebook's code therefore
+cannot touch the runner, the report, the executed notebook or the signal files: the runner records the
+executed notebook from the kernel's messages, reads the probe's values over the same channel,
+validates them and writes every file itself, into the harness's directory.
 
-This runner runs on the host, OUTSIDE the sandbox; only the kernel runs inside it. The notebook's
-code therefore cannot touch the runner, the report, the executed notebook or the signal files: the
-runner records the executed notebook from the kernel's messages, reads the probe's values over the
-same channel, validates them and writes every file itself, into the harness's directory.
-
-The runner exits 0 whenever it wrote a report, whatever happened to the notebook: the notebook's fate
-is the report's ``status``. A progress file says when the kernel started, so the harness can tell a
-runner that broke before the notebook ran (an infrastructure error) from one that broke after it.
+Whatever happens to the notebook, a report is written: the notebook's fate is the report's ``status``.
+A progress file says when the kernel became the notebook's, so the harness can tell a runner that
+broke before the notebook ran (an infrastructure error) from one that broke after it.
 """
 
 from __future__ import annotations
@@ -18,9 +17,6 @@ import json
 import math
 import os
 import re
-import shutil
-import subprocess
-import sys
 import time
 import traceback
 from pathlib import Path
@@ -28,6 +24,7 @@ from typing import Any
 
 from . import confinement
 from .kernel_probe import RESULTS_MIME, SERIES_MIME, SUMMARY_MIME
+from .kernels import Kernel, limit_source
 from .probe_collect import ProbeProblem, collect
 from .text import clip, plain
 from .validate import validate_notebook_text
@@ -35,6 +32,24 @@ from .validate import validate_notebook_text
 EXCERPT_LINES = 12
 PROBE_MIMETYPES = [SERIES_MIME, RESULTS_MIME, SUMMARY_MIME]
 IOPUB_BROKEN = "Timeout waiting for IOPub output"
+
+
+class KernelStartError(Exception):
+    """The kernel could not be made ready for the notebook (before any of its code ran)."""
+
+
+def kernel_summary(kernel: Kernel, request: dict[str, Any]) -> dict[str, Any]:
+    """How the notebook got its kernel: started ahead (and preloaded) or on demand, and how long it waited."""
+    sent, received = request.get("sentAtMs"), request.get("receivedAtMs")
+    waited = float(received) - float(sent) if isinstance(sent, (int, float)) and isinstance(received, (int, float)) else 0.0
+    return {
+        "startedAhead": bool(kernel.spec.get("ahead")),
+        "preloaded": [str(name) for name in kernel.spec.get("preload") or []] if kernel.error is None else [],
+        "startMs": round(kernel.timings.get("startMs", 0.0), 1),
+        "preloadMs": round(kernel.timings.get("preloadMs", 0.0), 1),
+        # from the harness's request to this runner taking it up: the wait for a kernel still starting
+        "waitMs": round(max(0.0, waited), 1),
+    }
 
 
 def source_excerpt(source: str, line: int | None = None) -> str:
@@ -150,13 +165,18 @@ def hidden_cell(client: Any, nb: Any, source: str, timeout: float) -> Any:
         nb.cells.pop()
 
 
-def execute(request: dict[str, Any], limits: confinement.Limits) -> dict[str, Any]:
+def execute(request: dict[str, Any], kernel: Kernel) -> dict[str, Any]:
+    """Run the request's notebook on ``kernel`` (already started, used by nothing else) and return the report.
+
+    The caller discards the kernel afterwards, whatever happened.
+    """
     import nbformat
     from nbclient.exceptions import CellExecutionError, CellTimeoutError, DeadKernelError
 
-    from .kernel_client import CappedNotebookClient, SandboxedKernelManager
+    from .kernel_client import CappedNotebookClient
 
     started = time.monotonic()
+    limits = kernel.limits
     text = Path(request["notebook"]).read_text(encoding="utf-8", errors="replace")
     validation = validate_notebook_text(text)
     report: dict[str, Any] = {
@@ -167,7 +187,8 @@ def execute(request: dict[str, Any], limits: confinement.Limits) -> dict[str, An
         "probe": {"status": "skipped"},
         "executedNotebook": None,
         "timings": {},
-        "limits": limits.summary(),
+        "limits": {**limits.summary(), "cpuSeconds": int(request["limits"]["cpuSeconds"])},
+        "kernel": kernel_summary(kernel, request),
         "metadataStripped": [],
         "outputCuts": [],
     }
@@ -181,19 +202,9 @@ def execute(request: dict[str, Any], limits: confinement.Limits) -> dict[str, An
     outputs = request["outputs"]
     cell_timeout = float(request["cellTimeoutSec"])
     deadline = started + float(request["totalTimeoutSec"])
-    runtime = request["runtimeDir"]
-    km = SandboxedKernelManager(
-        kernel_name="python3",
-        sandbox=list(request["sandbox"]),
-        python=request["python"],
-        max_message_bytes=int(outputs["maxMessageBytes"]),
-    )
-    km.transport = "ipc"  # Unix sockets in a directory shared with the sandbox: no TCP, no network
-    km.ip = os.path.join(runtime, "kernel")
-    km.connection_file = os.path.join(runtime, "connection.json")
     client = CappedNotebookClient(
         nb,
-        km=km,
+        km=kernel.km,
         timeout=cell_timeout,
         startup_timeout=float(request["startupTimeoutSec"]),
         kernel_name="python3",
@@ -207,6 +218,7 @@ def execute(request: dict[str, Any], limits: confinement.Limits) -> dict[str, An
         max_output_depth=int(outputs["maxDepth"]),
         probe_mimetypes=PROBE_MIMETYPES,
     )
+    client.kc = kernel.kc
 
     cells = report["cells"]
     for index, cell in enumerate(nb.cells):
@@ -220,104 +232,99 @@ def execute(request: dict[str, Any], limits: confinement.Limits) -> dict[str, An
         )
 
     probe = request.get("probe")
-    launch: dict[str, Any] = {
-        "cwd": runtime,
-        "env": dict(request["kernelEnv"]),
-        "preexec_fn": confinement.preexec(limits),
-        # the raw fds 1/2 go nowhere: what the notebook prints reaches its outputs through ipykernel,
-        # and a flood cannot fill a pipe nobody drains
-        "stdout": subprocess.DEVNULL,
-        "stderr": subprocess.DEVNULL,
-    }
-    if limits.seccomp_fd is not None:
-        launch["pass_fds"] = (limits.seccomp_fd,)
-    kernel_started = time.monotonic()
     try:
-        with client.setup_kernel(**launch):
-            report["timings"]["kernelStartMs"] = (time.monotonic() - kernel_started) * 1000
-            write_atomic(request["progressPath"], json.dumps({"kernelStarted": True, "cgroups": limits.cgroups}))
-            alive = True
-            if probe:
-                armed = hidden_cell(
-                    client,
-                    nb,
-                    "from skilldelta_py import kernel_probe as _skilldelta_probe\n"
-                    f"_skilldelta_probe.arm({int(probe['maxValues'])}, {int(probe['maxRuns'])}, {int(probe['chunkValues'])})\n"
-                    "del _skilldelta_probe\n",
-                    60,
-                )
-                failure = cell_error(armed)
-                if failure:
-                    report["probe"] = {"status": "error", "error": failure, "durationMs": 0}
-                    probe = None
-            # the notebook's own time starts now, after the kernel and the probe are ready
-            deadline = time.monotonic() + float(request["totalTimeoutSec"])
-            for index, cell in enumerate(nb.cells):
-                entry = cells[index]
-                if entry["status"] == "skipped":
-                    continue
-                remaining = deadline - time.monotonic()
-                if remaining <= 0:
-                    report["status"] = "total_timeout"
-                    total = float(request["totalTimeoutSec"])
-                    evalue = f"the notebook's total time limit ({total:.0f} s) ran out before cell {index} started"
-                    report["firstError"] = {
-                        "cell": index,
-                        "ename": "CellTimeoutError",
-                        "evalue": evalue,
+        if kernel.error is not None:
+            raise KernelStartError(kernel.error)
+        # the notebook's CPU budget, on top of what the kernel spent before it (start, preload)
+        limited = hidden_cell(client, nb, limit_source(int(request["limits"]["cpuSeconds"])), 60)
+        failure = cell_error(limited)
+        if failure:
+            raise KernelStartError(f"the notebook's CPU limit could not be set: {failure['ename']}: {failure['evalue']}")
+        # the kernel is the notebook's from here on
+        report["timings"]["kernelStartMs"] = kernel.timings.get("startMs", 0.0)
+        write_atomic(request["progressPath"], json.dumps({"kernelStarted": True, "cgroups": limits.cgroups}))
+        alive = True
+        if probe:
+            armed = hidden_cell(
+                client,
+                nb,
+                "from skilldelta_py import kernel_probe as _skilldelta_probe\n"
+                f"_skilldelta_probe.arm({int(probe['maxValues'])}, {int(probe['maxRuns'])}, {int(probe['chunkValues'])})\n"
+                "del _skilldelta_probe\n",
+                60,
+            )
+            failure = cell_error(armed)
+            if failure:
+                report["probe"] = {"status": "error", "error": failure, "durationMs": 0}
+                probe = None
+        # the notebook's own time starts now, after the kernel and the probe are ready
+        deadline = time.monotonic() + float(request["totalTimeoutSec"])
+        for index, cell in enumerate(nb.cells):
+            entry = cells[index]
+            if entry["status"] == "skipped":
+                continue
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                report["status"] = "total_timeout"
+                total = float(request["totalTimeoutSec"])
+                evalue = f"the notebook's total time limit ({total:.0f} s) ran out before cell {index} started"
+                report["firstError"] = {
+                    "cell": index,
+                    "ename": "CellTimeoutError",
+                    "evalue": evalue,
+                    "traceback": [],
+                    "sourceExcerpt": entry["sourceExcerpt"],
+                }
+                break
+            client.timeout = max(1, math.ceil(min(cell_timeout, remaining)))  # nbclient's trait is an int
+            cell_started = time.monotonic()
+            try:
+                client.execute_cell(cell, index)
+                entry["status"] = "ok"
+            except CellTimeoutError as error:
+                entry["status"] = "timeout" if IOPUB_BROKEN not in str(error) else "error"
+                if IOPUB_BROKEN in str(error):
+                    limit = int(outputs["maxMessageBytes"]) >> 20
+                    entry["error"] = {
+                        "ename": "OutputTooLarge",
+                        "evalue": f"cell {index} sent a message over the {limit} MB limit (or its output stream "
+                        "broke); the message was refused and the notebook stopped here",
                         "traceback": [],
-                        "sourceExcerpt": entry["sourceExcerpt"],
                     }
-                    break
-                client.timeout = max(1, math.ceil(min(cell_timeout, remaining)))  # nbclient's trait is an int
-                cell_started = time.monotonic()
-                try:
-                    client.execute_cell(cell, index)
-                    entry["status"] = "ok"
-                except CellTimeoutError as error:
-                    entry["status"] = "timeout" if IOPUB_BROKEN not in str(error) else "error"
-                    if IOPUB_BROKEN in str(error):
-                        limit = int(outputs["maxMessageBytes"]) >> 20
-                        entry["error"] = {
-                            "ename": "OutputTooLarge",
-                            "evalue": f"cell {index} sent a message over the {limit} MB limit (or its output stream "
-                            "broke); the message was refused and the notebook stopped here",
-                            "traceback": [],
-                        }
-                        report["status"] = "output_limit"
-                    else:
-                        limited_by_total = remaining < cell_timeout
-                        limit = remaining if limited_by_total else cell_timeout
-                        entry["error"] = {
-                            "ename": "CellTimeoutError",
-                            "evalue": f"cell {index} did not finish within {limit:.0f} s "
-                            + ("(the notebook's total time limit)" if limited_by_total else "(the per-cell time limit)"),
-                            "traceback": [],
-                        }
-                        report["status"] = "total_timeout" if limited_by_total else "cell_timeout"
-                    alive = False
-                except DeadKernelError:
-                    entry["status"] = "error"
-                    entry["error"] = {"ename": "DeadKernelError", "evalue": dead_kernel_reason(client, limits), "traceback": []}
-                    report["status"] = "kernel_died"
-                    alive = False
-                except CellExecutionError:
-                    entry["status"] = "error"
-                    entry["error"] = cell_error(cell) or {"ename": "CellExecutionError", "evalue": "", "traceback": []}
-                    report["status"] = "cell_error"
-                entry["durationMs"] = cell_duration_ms(cell, (time.monotonic() - cell_started) * 1000)
-                entry["outputs"] = output_summary(cell)
-                if entry["status"] != "ok":
-                    line = error_line(entry["error"]["traceback"])
-                    entry["sourceExcerpt"] = source_excerpt(cell.source, line)
-                    entry["errorLine"] = line
-                    report["firstError"] = {"cell": index, **entry["error"], "sourceExcerpt": entry["sourceExcerpt"]}
-                    break
-            report["timings"]["cellsMs"] = sum(c.get("durationMs", 0.0) for c in cells)
-            if probe and alive:
-                report["probe"] = run_probe(client, nb, probe, request["signalsDir"], deadline)
-            elif probe:
-                report["probe"] = {"status": "skipped", "reason": "the kernel was not alive after the notebook"}
+                    report["status"] = "output_limit"
+                else:
+                    limited_by_total = remaining < cell_timeout
+                    limit = remaining if limited_by_total else cell_timeout
+                    entry["error"] = {
+                        "ename": "CellTimeoutError",
+                        "evalue": f"cell {index} did not finish within {limit:.0f} s "
+                        + ("(the notebook's total time limit)" if limited_by_total else "(the per-cell time limit)"),
+                        "traceback": [],
+                    }
+                    report["status"] = "total_timeout" if limited_by_total else "cell_timeout"
+                alive = False
+            except DeadKernelError:
+                entry["status"] = "error"
+                entry["error"] = {"ename": "DeadKernelError", "evalue": dead_kernel_reason(client, limits), "traceback": []}
+                report["status"] = "kernel_died"
+                alive = False
+            except CellExecutionError:
+                entry["status"] = "error"
+                entry["error"] = cell_error(cell) or {"ename": "CellExecutionError", "evalue": "", "traceback": []}
+                report["status"] = "cell_error"
+            entry["durationMs"] = cell_duration_ms(cell, (time.monotonic() - cell_started) * 1000)
+            entry["outputs"] = output_summary(cell)
+            if entry["status"] != "ok":
+                line = error_line(entry["error"]["traceback"])
+                entry["sourceExcerpt"] = source_excerpt(cell.source, line)
+                entry["errorLine"] = line
+                report["firstError"] = {"cell": index, **entry["error"], "sourceExcerpt": entry["sourceExcerpt"]}
+                break
+        report["timings"]["cellsMs"] = sum(c.get("durationMs", 0.0) for c in cells)
+        if probe and alive:
+            report["probe"] = run_probe(client, nb, probe, request["signalsDir"], deadline)
+        elif probe:
+            report["probe"] = {"status": "skipped", "reason": "the kernel was not alive after the notebook"}
     except Exception as error:  # noqa: BLE001 - start-up and runner failures are a status, not a crash
         if report["status"] == "ok":
             started_kernel = "kernelStartMs" in report["timings"]
@@ -375,32 +382,8 @@ def finite(value: Any) -> Any:
     return value
 
 
-def main(argv: list[str]) -> int:
-    if len(argv) != 2:
-        print("usage: python -m skilldelta_py.run_notebook REQUEST.json", file=sys.stderr)
-        return 2
-    request = json.loads(Path(argv[1]).read_text())
-    os.makedirs(request["runtimeDir"], exist_ok=True)
+def run(request: dict[str, Any], kernel: Kernel) -> None:
+    """Execute and write the report (atomically) where the harness will look for it."""
     os.makedirs(request["signalsDir"], exist_ok=True)
-    shape = request["limits"]
-    limits = confinement.prepare(
-        f"skilldelta-{request['marker']}",
-        int(shape["memoryMb"]),
-        int(shape["cpuSeconds"]),
-        int(shape["maxProcesses"]),
-        bool(shape["seccomp"]) and bool(request["sandbox"]),
-    )
-    if limits.seccomp_fd is not None and request["sandbox"]:
-        # bwrap loads the filter from the fd just before it starts the kernel
-        request["sandbox"] = [request["sandbox"][0], "--seccomp", str(limits.seccomp_fd), *request["sandbox"][1:]]
-    try:
-        report = execute(request, limits)
-    finally:
-        confinement.release(limits)
-        shutil.rmtree(request["runtimeDir"], ignore_errors=True)
+    report = execute(request, kernel)
     write_atomic(request["reportPath"], json.dumps(finite(report), allow_nan=False))
-    return 0
-
-
-if __name__ == "__main__":
-    sys.exit(main(sys.argv))

@@ -69,6 +69,16 @@ export const ExecutionSettingsSchema = z
     maxProcesses: z.number().int().min(8).default(256),
     /** Simulated values the probe copies out of the kernel (time and data, all runs). */
     probeMaxValues: z.number().int().positive().default(20_000_000),
+    /**
+     * Kernels a worker starts ahead of their notebooks (while the model writes them), each with the
+     * `preload` modules imported, each used for one notebook and killed after it; ~250 MB each while
+     * they wait. 0: every kernel starts when its notebook comes.
+     */
+    warmKernels: z.number().int().min(0).default(2),
+    /** Modules a kernel started ahead imports before its notebook, so the notebook's imports cost nothing. */
+    preload: z
+      .array(z.string().regex(/^[A-Za-z_]\w*(\.[A-Za-z_]\w*)*$/, 'a Python module name'))
+      .default(['numpy', 'scipy.signal', 'matplotlib.pyplot', 'tvb.simulator.lab']),
   })
   .strict()
 export type ExecutionSettings = z.infer<typeof ExecutionSettingsSchema>

@@ -1,15 +1,13 @@
-import { randomUUID } from 'node:crypto'
-import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
-import os from 'node:os'
+import { mkdir, readFile, rm, writeFile } from 'node:fs/promises'
 import path from 'node:path'
-import { execa } from 'execa'
 import { z } from 'zod'
 import { executionBudget } from '../config/limits.ts'
-import { harnessPython, PYTHON_PACKAGE_DIR } from '../config/paths.ts'
+import { harnessPython } from '../config/paths.ts'
 import { ExecutionSettingsSchema } from '../config/settings.ts'
 import { harvest } from './harvest.ts'
+import { claimKernel, KernelAhead, MAX_MESSAGE_BYTES, releaseCgroups, returnRunner } from './kernels.ts'
 import { ProbeReportSchema, RunnerReportSchema, type ExecutionReport, type RunnerReport } from './report.ts'
-import { planKernelSandbox, UNISOLATED_WARNING } from './sandbox.ts'
+import { UNISOLATED_WARNING } from './sandbox.ts'
 
 const ExecuteOptionsSchema = z
   .object({
@@ -24,6 +22,8 @@ const ExecuteOptionsSchema = z
     settings: ExecutionSettingsSchema.default(ExecutionSettingsSchema.parse({})),
     python: z.string().optional(),
     signal: z.instanceof(AbortSignal).optional(),
+    /** The kernel announced for this notebook (startKernelAhead), started while the notebook was being written. */
+    kernel: z.instanceof(KernelAhead).optional(),
     /** Called with a warning when isolation is off (every execution: it is never silently off). */
     onWarning: z
       .custom<(message: string) => void>((value) => typeof value === 'function', 'onWarning must be a function')
@@ -34,7 +34,7 @@ export type ExecuteOptions = z.input<typeof ExecuteOptionsSchema>
 
 /** What the runner may receive and keep from a kernel (see python/skilldelta_py/kernel_client.py). */
 const OUTPUT_LIMITS = {
-  maxMessageBytes: 64 * 1024 * 1024,
+  maxMessageBytes: MAX_MESSAGE_BYTES,
   maxCellStreamChars: 200_000,
   maxNotebookOutputBytes: 20_000_000,
   maxDepth: 16,
@@ -42,27 +42,16 @@ const OUTPUT_LIMITS = {
 const PROBE_LIMITS = { maxRuns: 64, chunkValues: 1_000_000, maxResultValues: 1_000_000, timeoutSec: 120 }
 const MAX_REPORT_BYTES = 50_000_000
 
-function killTree(pid: number | undefined): void {
-  if (!pid) return
-  try {
-    process.kill(-pid, 'SIGKILL') // the runner leads its own process group (detached)
-  } catch {
-    try {
-      process.kill(pid, 'SIGKILL')
-    } catch {
-      // already gone
-    }
-  }
-}
-
 /**
- * Execute a notebook in a fresh, sandboxed kernel and return what happened. Never throws for anything
- * the notebook does; throws only for bad options or a sandbox that is required and missing.
+ * Execute a notebook in a sandboxed kernel of its own and return what happened. Never throws for
+ * anything the notebook does; throws only for bad options or a sandbox that is required and missing.
  *
- * The runner (nbclient) runs here on the host; only the kernel runs in the sandbox, sharing nothing
- * with the host but a short-lived socket directory. The runner writes the report, the executed
- * notebook (recorded from the kernel's messages) and the probed signals straight into `trialDir`,
- * which the sandbox cannot see.
+ * The runner (nbclient, long-lived) runs here on the host; only the kernel runs in the sandbox,
+ * sharing nothing with the host but a short-lived socket directory. The kernel is the one announced
+ * for this notebook (`kernel`), else one left unused, else one started now; it serves this notebook
+ * only and is dead before this returns. The runner writes the report, the executed notebook
+ * (recorded from the kernel's messages) and the probed signals straight into `trialDir`, which the
+ * sandbox cannot see.
  */
 export async function executeNotebook(input: ExecuteOptions): Promise<ExecutionReport> {
   const options = ExecuteOptionsSchema.parse(input)
@@ -77,10 +66,9 @@ export async function executeNotebook(input: ExecuteOptions): Promise<ExecutionR
   await writeFile(inputNotebook, await readFile(path.resolve(options.notebook)))
 
   const python = options.python ?? harnessPython()
-  const marker = randomUUID()
-  // Unix-socket paths must stay under ~100 bytes: the runtime directory is short and temporary
-  const runtimeDir = await mkdtemp(path.join(os.tmpdir(), 'sdk-'))
-  const base = { notebook: inputNotebook, marker, isolated: settings.sandbox !== 'none' }
+  const { runner, spec, fresh } = await claimKernel(settings, python, options.kernel)
+  const isolated = spec.sandbox.length > 0
+  const base = { notebook: inputNotebook, marker: spec.marker, isolated }
   const failure = (status: 'harness_timeout' | 'harness_error', harnessError: string): ExecutionReport => ({
     ...base,
     status,
@@ -96,20 +84,11 @@ export async function executeNotebook(input: ExecuteOptions): Promise<ExecutionR
     outputCuts: [],
     renamedStreams: 0,
   })
+  let attempted = false
+  let executed = false
   try {
-    const sandbox = await planKernelSandbox({
-      python,
-      runtimeDir,
-      marker,
-      mode: settings.sandbox,
-      diskMb: settings.diskMb,
-    })
-    if (!sandbox.isolated) options.onWarning?.(UNISOLATED_WARNING)
-    const withWarning = {
-      ...base,
-      isolated: sandbox.isolated,
-      ...(sandbox.isolated ? {} : { sandboxWarning: UNISOLATED_WARNING }),
-    }
+    if (!isolated) options.onWarning?.(UNISOLATED_WARNING)
+    const withWarning = { ...base, ...(isolated ? {} : { sandboxWarning: UNISOLATED_WARNING }) }
     const reportPath = path.join(runDir, 'report.json')
     const progressPath = path.join(runDir, 'progress.json')
     const request = {
@@ -118,75 +97,41 @@ export async function executeNotebook(input: ExecuteOptions): Promise<ExecutionR
       reportPath,
       progressPath,
       signalsDir: path.join(trialDir, 'probe'),
-      runtimeDir,
-      marker,
-      sandbox: sandbox.prefix,
-      python,
-      kernelEnv: sandbox.env,
+      kernel: spec,
       cellTimeoutSec: Math.min(settings.cellTimeoutSeconds, options.totalTimeoutSeconds),
       totalTimeoutSec: options.totalTimeoutSeconds,
       startupTimeoutSec: settings.startupTimeoutSeconds,
-      limits: {
-        memoryMb: settings.memoryMb,
-        cpuSeconds: Math.ceil(options.totalTimeoutSeconds + 10),
-        maxProcesses: settings.maxProcesses,
-        seccomp: true,
-      },
+      limits: { cpuSeconds: Math.ceil(options.totalTimeoutSeconds + 10) },
       outputs: OUTPUT_LIMITS,
       probe: options.probe ? { ...PROBE_LIMITS, maxValues: settings.probeMaxValues, results: options.results } : null,
+      sentAtMs: Date.now(),
     }
     const requestPath = path.join(runDir, 'request.json')
     await writeFile(requestPath, JSON.stringify(request, null, 2))
     if (options.signal?.aborted) return failure('harness_error', 'execution was cancelled before it started')
 
     const hardLimitMs = executionBudget(options.totalTimeoutSeconds, settings).runnerMs
-    // the runner holds no secrets either: a clean environment, its own process group
-    const child = execa(python, ['-m', 'skilldelta_py.run_notebook', requestPath], {
-      env: {
-        PATH: `${path.dirname(python)}:/usr/local/bin:/usr/bin:/bin`,
-        HOME: runtimeDir,
-        LANG: 'C.UTF-8',
-        PYTHONPATH: PYTHON_PACKAGE_DIR,
-        PYTHONDONTWRITEBYTECODE: '1',
-        JUPYTER_RUNTIME_DIR: runtimeDir,
-        JUPYTER_CONFIG_DIR: path.join(runtimeDir, 'config'),
-        JUPYTER_DATA_DIR: path.join(runtimeDir, 'data'),
-        SKILLDELTA_SANDBOX_MARKER: marker,
-      },
-      extendEnv: false,
-      cwd: runDir,
-      detached: true,
-      stdin: 'ignore',
-      reject: false,
-      cleanup: true,
-      maxBuffer: 10_000_000,
-    })
-    let killedBy: 'timeout' | 'abort' | undefined
-    const timer = setTimeout(() => {
-      killedBy = 'timeout'
-      killTree(child.pid)
-    }, hardLimitMs)
-    const onAbort = () => {
-      killedBy = 'abort'
-      killTree(child.pid)
+    attempted = true
+    const outcome = await runner.execute(requestPath, { hardLimitMs, signal: options.signal })
+    executed = outcome.kind === 'executed'
+    if (outcome.kind === 'killed') {
+      await releaseLeftovers(progressPath)
+      if (outcome.by === 'timeout') {
+        const seconds = Math.round(hardLimitMs / 1000)
+        return failure(
+          'harness_timeout',
+          `the runner did not finish within ${seconds} s and its process tree was killed`,
+        )
+      }
+      return failure('harness_error', 'execution was cancelled')
     }
-    options.signal?.addEventListener('abort', onAbort, { once: true })
-    const result = await child
-    clearTimeout(timer)
-    options.signal?.removeEventListener('abort', onAbort)
-    if (killedBy) await releaseLeftovers(progressPath)
-    if (killedBy === 'timeout') {
-      const seconds = Math.round(hardLimitMs / 1000)
-      return failure('harness_timeout', `the runner did not finish within ${seconds} s and its process tree was killed`)
-    }
-    if (killedBy === 'abort') return failure('harness_error', 'execution was cancelled')
     let report: RunnerReport
     try {
       report = parseRunnerReport(await harvest(runDir, 'report.json', MAX_REPORT_BYTES))
     } catch (error) {
-      const stderr = result.stderr.trim().split('\n').slice(-15).join('\n')
-      const exit = result.exitCode ?? result.signal
-      const why = `no usable report from the notebook runner (exit ${exit}): ${(error as Error).message}`
+      const said = outcome.kind === 'executed' ? outcome.error : outcome.why
+      const stderr = runner.stderr.trim()
+      const why = `no usable report from the notebook runner (${said ?? 'no answer'}): ${(error as Error).message}`
       // once the notebook's kernel was running, a runner that broke broke on what the kernel sent
       if (await kernelStarted(progressPath)) return runnerLost(withWarning, started, why)
       return failure('harness_error', why + (stderr ? `\n${stderr}` : ''))
@@ -200,7 +145,9 @@ export async function executeNotebook(input: ExecuteOptions): Promise<ExecutionR
     await writeFile(path.join(trialDir, 'execution.json'), JSON.stringify(final, null, 2))
     return final
   } finally {
-    await rm(runtimeDir, { recursive: true, force: true })
+    returnRunner(runner, options.kernel)
+    // the runner removes its kernel's directory; one that did not finish cannot, and one never sent has none
+    if (attempted ? !executed : fresh) await rm(spec.runtimeDir, { recursive: true, force: true })
   }
 }
 
@@ -213,30 +160,15 @@ async function kernelStarted(progressPath: string): Promise<boolean> {
   }
 }
 
-/** A runner killed by the harness cannot clean up its cgroups: do it here. */
+/** A runner killed by the harness cannot clean up its kernel's cgroups: do it here. */
 async function releaseLeftovers(progressPath: string): Promise<void> {
-  let cgroups: string[] = []
   try {
-    cgroups = z
+    const { cgroups } = z
       .object({ cgroups: z.array(z.string().startsWith('/sys/fs/cgroup/')) })
-      .parse(JSON.parse(await readFile(progressPath, 'utf8'))).cgroups
+      .parse(JSON.parse(await readFile(progressPath, 'utf8')))
+    await releaseCgroups(cgroups)
   } catch {
-    return
-  }
-  for (const dir of cgroups) {
-    try {
-      const pids = (await readFile(path.join(dir, 'cgroup.procs'), 'utf8')).split('\n').filter(Boolean)
-      for (const pid of pids) {
-        try {
-          process.kill(Number(pid), 'SIGKILL')
-        } catch {
-          // gone
-        }
-      }
-      await rm(dir, { recursive: false, force: true }).catch(() => undefined)
-    } catch {
-      // already removed
-    }
+    // no progress written: the kernel had not started
   }
 }
 

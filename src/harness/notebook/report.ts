@@ -124,6 +124,16 @@ export const RunnerReportSchema = z.object({
     })
     .passthrough()
     .optional(),
+  /** How the notebook got its kernel: started ahead (with modules preloaded) or on demand, and how long it waited. */
+  kernel: z
+    .object({
+      startedAhead: z.boolean(),
+      preloaded: z.array(z.string()),
+      startMs: z.number(),
+      preloadMs: z.number(),
+      waitMs: z.number(),
+    })
+    .optional(),
   /** Cell metadata the harness removed before running (tags such as raises-exception change execution). */
   metadataStripped: z.array(z.object({ cell: z.number().int(), keys: z.array(z.string()) })).default([]),
   /** Output the runner cut to stay within its budgets. */

@@ -146,6 +146,9 @@ export function sandboxEnv(scratch: string, marker: string, python: string): Rec
     PYTHONPATH: PYTHON_PACKAGE_DIR,
     PYTHONDONTWRITEBYTECODE: '1',
     PYDEVD_DISABLE_FILE_VALIDATION: '1',
+    // The harness's TVB lacks its optional geodesic-distance module and says so when first imported:
+    // in whichever cell imports TVB, unless a kernel started ahead already had (notebooks see neither).
+    PYTHONWARNINGS: 'ignore:Geodesic distance module is unavailable:UserWarning',
     SKILLDELTA_SANDBOX_MARKER: marker,
   }
   for (const name of THREAD_VARIABLES) env[name] = '1'

@@ -8,7 +8,9 @@ import type { ModelClient } from '../models/client.ts'
 import { providerOf, strategyOf } from '../models/providers/index.ts'
 import { ModelMismatchError, ProviderError } from '../models/types.ts'
 import { resultsNeeded } from '../checks/registry.ts'
+import { startAnalyses } from '../analysis/python.ts'
 import { executeNotebook, loadExecutionReport } from '../notebook/execute.ts'
+import { startKernelAhead } from '../notebook/kernels.ts'
 import type { ExecutionReport } from '../notebook/report.ts'
 import { TrialRecordSchema, type TrialStage, type TrialStatus } from '../results/schema.ts'
 import { restoreTrial, storeTrial, trialKey } from '../store/cache.ts'
@@ -121,6 +123,9 @@ async function pipeline(input: TrialInput, outcome: TrialOutcome, deadline: Abor
       `but model "${model.name}" runs single-shot`
     return state.concluded('infra_error', why)
   }
+  // the notebook's kernel (and the checks' analyses) start now, while the model writes the notebook
+  const kernel = startKernelAhead(settings.execution, { again: strategy === 'driver-navigator' })
+  startAnalyses()
   const execute = async (notebook: string): Promise<ExecutionReport> => {
     const execution = await executeNotebook({
       notebook,
@@ -129,6 +134,7 @@ async function pipeline(input: TrialInput, outcome: TrialOutcome, deadline: Abor
       results: resultsNeeded(input.goal.checks),
       settings: settings.execution,
       signal: deadline,
+      kernel,
       ...(input.onWarning ? { onWarning: input.onWarning } : {}),
     })
     if (deadline.aborted) return execution // cut off: not a result the trial keeps
@@ -136,24 +142,30 @@ async function pipeline(input: TrialInput, outcome: TrialOutcome, deadline: Abor
     await state.executed(notebook, execution)
     return execution
   }
-  const produced = await STRATEGIES[strategy]({
-    model,
-    plan,
-    dir: state.dir,
-    sample: input.sample,
-    client: input.client,
-    signal: deadline,
-    sandbox: settings.execution.sandbox,
-    execute,
-  })
-  await state.generated({
-    generation: produced.generation,
-    reportedModel: produced.reportedModel,
-    ...(produced.loop ? { loop: produced.loop } : {}),
-    calls: produced.calls.made === 0 && produced.calls.cached > 0 ? 'hit' : 'miss',
-    artifacts: { prompt: 'prompt.json', ...produced.artifacts },
-  })
-  const execution = produced.execution ?? (produced.notebook ? await execute(produced.notebook) : undefined)
+  let produced: Produced
+  let execution: ExecutionReport | undefined
+  try {
+    produced = await STRATEGIES[strategy]({
+      model,
+      plan,
+      dir: state.dir,
+      sample: input.sample,
+      client: input.client,
+      signal: deadline,
+      sandbox: settings.execution.sandbox,
+      execute,
+    })
+    await state.generated({
+      generation: produced.generation,
+      reportedModel: produced.reportedModel,
+      ...(produced.loop ? { loop: produced.loop } : {}),
+      calls: produced.calls.made === 0 && produced.calls.cached > 0 ? 'hit' : 'miss',
+      artifacts: { prompt: 'prompt.json', ...produced.artifacts },
+    })
+    execution = produced.execution ?? (produced.notebook ? await execute(produced.notebook) : undefined)
+  } finally {
+    kernel.release() // a kernel left unused serves the next notebook of this worker
+  }
   const [status, error] = conclusion(produced, execution, input.limits, deadline.aborted)
   await state.concluded(status, error)
   // finished, deterministic outcomes only: an infrastructure error must be retried next time
