@@ -7,7 +7,7 @@ import { buildReport, formatMarkdown, formatTerminal } from '../src/harness/repo
 import { drawDeltaChart, drawSizeChart } from '../src/harness/report/chart.ts'
 import { readAblationReport } from '../src/harness/report/schema.ts'
 import { judgeSkipNote } from '../src/harness/report/summary.ts'
-import { readRun, recordsFile } from '../src/harness/results/store.ts'
+import { indexRun, readRunView, recordsFile } from '../src/harness/results/store.ts'
 
 export interface AblationReporterOptions {
   /** Where run directories live (default: `results`, relative to the working directory). */
@@ -32,18 +32,35 @@ export class AblationReporter implements Reporter {
 
   constructor(private readonly options: AblationReporterOptions = {}) {}
 
+  /** Index updates made while the run goes on, one after the other. */
+  private indexing: Promise<unknown> = Promise.resolve()
+
   onInit(vitest: Vitest): void {
     this.vitest = vitest
   }
 
+  /** The run's records.jsonl and where it lives, once the run is known. */
+  private where(): { runId: string; resultsDir: string } | undefined {
+    if (!this.vitest) return undefined
+    const run = existingRun(this.vitest)
+    const runId = run?.runId ?? readEnv().SKILLDELTA_RUN_ID
+    if (!runId) return undefined
+    return { runId, resultsDir: run?.resultsDir ?? path.resolve(this.options.resultsDir ?? 'results') }
+  }
+
+  // each finished goal file's lines are indexed as the run goes, so the tables at the end read the index
+  onTestModuleEnd(): void {
+    const where = this.where()
+    if (where) this.indexing = this.indexing.then(() => indexRun(where.resultsDir, where.runId)).catch(() => undefined)
+  }
+
   async onTestRunEnd(): Promise<void> {
     const vitest = this.vitest
-    if (!vitest) return
-    const run = existingRun(vitest)
-    const runId = run?.runId ?? readEnv().SKILLDELTA_RUN_ID
-    if (!runId) return
-    const resultsDir = run?.resultsDir ?? path.resolve(this.options.resultsDir ?? 'results')
-    const { records, unfinished } = await readRun(resultsDir, runId)
+    const where = this.where()
+    if (!vitest || !where) return
+    await this.indexing
+    const { runId, resultsDir } = where
+    const { records, unfinished } = await readRunView(resultsDir, runId)
     if (records.length === 0 && unfinished.length === 0) return
     const dir = path.dirname(recordsFile(resultsDir, runId))
     const json = path.join(dir, 'ablation.json')

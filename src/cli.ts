@@ -22,7 +22,15 @@ import { agreement, calibration, formatAgreement, formatCalibration } from './ha
 import { formatPlan, pilotSources, planRow, statedSource, type PlanReport } from './harness/report/plan.ts'
 import { formatSummary, judgeSkipNote, summariseRecords } from './harness/report/summary.ts'
 import { terminalSafe } from './harness/util/terminal.ts'
-import { mergeRecordFiles, readRun, recordsFile, RECORDS_FILE, type RunRecords } from './harness/results/store.ts'
+import {
+  mergeRecordFiles,
+  readRun,
+  readRunView,
+  recordsFile,
+  RECORDS_FILE,
+  type RunRecords,
+} from './harness/results/store.ts'
+import type { TrialView } from './harness/results/schema.ts'
 
 const USAGE = `skilldelta — LLM skill benchmarks as Vitest suites
 
@@ -196,7 +204,7 @@ async function runBenchmarks(given: string[]): Promise<number> {
     return 1
   }
 
-  const { records, unfinished } = await readRun(run.resultsDir, run.runId)
+  const { records, unfinished } = await readRunView(run.resultsDir, run.runId)
   const where = path.relative(process.cwd(), path.join(run.resultsDir, run.runId))
   console.log(`\nskilldelta run ${run.runId}: ${records.length} trial records in ${where}\n`)
   if (records.length || unfinished.length) console.log(formatSummary(summariseRecords(records, unfinished)))
@@ -237,12 +245,30 @@ async function loadRun(
   command: string,
   values: Values,
   flag = 'run',
+): Promise<{ results: string; run: string } & RunRecords<TrialView>> {
+  return loadRunWith(readRunView, command, values, flag)
+}
+
+/** A run's whole records (the judge commands read the judge's digests); see loadRun. */
+async function loadWholeRun(
+  command: string,
+  values: Values,
+  flag = 'run',
 ): Promise<{ results: string; run: string } & RunRecords> {
+  return loadRunWith(readRun, command, values, flag)
+}
+
+async function loadRunWith<T extends TrialView>(
+  read: (results: string, run: string) => Promise<RunRecords<T>>,
+  command: string,
+  values: Values,
+  flag: string,
+): Promise<{ results: string; run: string } & RunRecords<T>> {
   const run = text(values, flag)
   if (!run)
     throw new UsageError(`skilldelta ${command}: --${flag} <run id> is required (the directory name under results/)`)
   const results = path.resolve(text(values, 'results') ?? 'results')
-  const loaded = await readRun(results, run)
+  const loaded = await read(results, run)
   if (loaded.records.length === 0)
     throw new UsageError(`skilldelta ${command}: no records in ${recordsFile(results, run)}`)
   return { results, run, ...loaded }
@@ -347,7 +373,7 @@ async function plan(values: Values): Promise<number> {
 
 async function judgeQuality(action: string | undefined, values: Values): Promise<number> {
   const judged = async (flag: string) => {
-    const { run, records } = await loadRun(`judge ${action}`, values, flag)
+    const { run, records } = await loadWholeRun(`judge ${action}`, values, flag)
     if (!records.some((r) => r.judge?.status === 'ok')) {
       throw new UsageError(
         `skilldelta judge ${action}: run ${run} has no judged trials (run it with a judge: SKILLDELTA_JUDGE=<model>)`,

@@ -3,17 +3,19 @@ import { availableParallelism } from 'node:os'
 import path from 'node:path'
 import type { Plugin } from 'vite'
 import { defineConfig, mergeConfig, type TestProjectInlineConfiguration, type ViteUserConfig } from 'vitest/config'
+import type { Vitest } from 'vitest/node'
 import { AblationReporter } from '../reporters/ablation.ts'
 import { OracleTableReporter } from '../reporters/oracles.ts'
 import { ProgressReporter } from '../reporters/progress.ts'
 import { readEnv } from './harness/config/env.ts'
-import { loadModelsFile } from './harness/config/models.ts'
+import { loadModelsFile, type ModelSpec } from './harness/config/models.ts'
 import { PACKAGE_ROOT, RUNTIME_MODULE } from './harness/config/paths.ts'
 import { rememberProject } from './harness/config/project.ts'
 import { runOf } from './harness/config/run.ts'
 import {
   resolveSettings,
   SkilldeltaOptionsSchema,
+  type RunSettings,
   type Settings,
   type SkilldeltaOptions,
 } from './harness/config/settings.ts'
@@ -58,6 +60,8 @@ export function skilldelta(settings: Settings): Plugin {
     configureVitest({ vitest, project }) {
       const run = runOf(vitest, settings, runId)
       project.provide('skilldelta:run', run)
+      const model = project.config.provide?.['skilldelta:model']
+      if (model) widenWorkers(vitest, model, run)
       if (settings.oracles && project.name === ORACLES_PROJECT)
         project.provide('skilldelta:oracles', oraclePlan(run, settings.oracles))
     },
@@ -84,6 +88,31 @@ export function skilldelta(settings: Settings): Plugin {
       return { code, map: JSON.stringify(map) }
     },
   }
+}
+
+const WIDENED = Symbol.for('skilldelta.workers')
+/** Worker processes beyond this are not worth their memory: a file already runs its cells concurrently. */
+const MAX_WORKERS = 16
+
+/**
+ * Workers sized from the models, not the CPU. A file's cells (conditions × samples) run
+ * concurrently, so a model that allows `concurrency` calls at once, with `execution.parallel`
+ * notebooks running meanwhile, needs ceil((concurrency + parallel) / cells per file) files at once.
+ * Vitest's default (cores − 1) would let one call run at a time on two cores. Only when nobody chose
+ * a worker count (`maxWorkers` in the config, --maxWorkers, VITEST_MAX_WORKERS); once per selected
+ * model project, so only the models being run count.
+ */
+function widenWorkers(vitest: Vitest, model: ModelSpec, run: RunSettings): void {
+  const holder = globalThis as { [WIDENED]?: WeakMap<object, number> }
+  const ours = (holder[WIDENED] ??= new WeakMap())
+  const chosen = vitest.config.maxWorkers
+  if (chosen !== undefined && chosen !== ours.get(vitest)) return
+  const pattern = vitest.config.testNamePattern
+  const conditions = run.conditions.filter((c) => !pattern || pattern.test(c.name)).length || 1
+  const wanted = Math.ceil((model.concurrency + run.execution.parallel) / (conditions * run.epochs))
+  const workers = Math.min(MAX_WORKERS, Math.max(chosen ?? Math.max(1, availableParallelism() - 1), wanted))
+  vitest.config.maxWorkers = workers
+  ours.set(vitest, workers)
 }
 
 export interface SkilldeltaConfig extends SkilldeltaOptions {

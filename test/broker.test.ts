@@ -1,8 +1,13 @@
+import { writeFileSync } from 'node:fs'
+import path from 'node:path'
 import { execa } from 'execa'
 import { afterAll, beforeAll, describe, expect, test } from 'vitest'
 import type { ModelSpec } from '../src/harness/config/models.ts'
-import { startBroker, withSlot, type Broker } from '../src/harness/models/broker.ts'
+import { acquireSlot, startBroker, withSlot, type Broker } from '../src/harness/models/broker.ts'
+import { ModelClient } from '../src/harness/models/client.ts'
+import { loadFixtureScript, startFixtureServer, type FixtureServer } from '../src/harness/models/fixture-server.ts'
 import { providerOf } from '../src/harness/models/providers/index.ts'
+import { tempDir } from './helpers.ts'
 
 const providerKey = (m: ModelSpec): string => providerOf(m).concurrencyKey(m)
 const slot = (m: ModelSpec, leaseMs: number) => ({ key: providerKey(m), limit: m.concurrency, leaseMs })
@@ -36,7 +41,7 @@ describe('the concurrency broker', () => {
     }
     await Promise.all(Array.from({ length: 6 }, () => withSlot(broker.url, slot(model(2), 10_000), work)))
     expect(peak).toBe(2)
-    expect(broker.stats()[providerKey(model(2))]).toEqual({ active: 0, waiting: 0, peak: 2 })
+    expect(broker.stats()[providerKey(model(2))]).toMatchObject({ active: 0, waiting: 0, peak: 2, limit: 2 })
   })
 
   test('models on the same endpoint share its limit; other endpoints do not wait', async () => {
@@ -73,5 +78,138 @@ describe('the concurrency broker', () => {
     await expect(withSlot('http://127.0.0.1:9', slot(model(1), 1000), async () => 'never')).rejects.toThrow(
       /concurrency broker/,
     )
+  })
+
+  test('throttling cuts the limit once per window, successes raise it again, never outside [1, limit]', async () => {
+    const key = { key: 'aimd', limit: 8, leaseMs: 10_000 }
+    const limit = () => broker.stats().aimd!.limit
+    // eight calls in flight are throttled together: one congestion event, one cut (8 → 5.6)
+    const burst = await Promise.all(Array.from({ length: 8 }, () => acquireSlot(broker.url, key)))
+    for (const held of burst) await held.release({ outcome: 'throttled' })
+    expect(limit()).toBe(5)
+    // calls sent after the cut that are throttled again cut again, down to 1 and no further
+    for (let i = 0; i < 8; i++) await (await acquireSlot(broker.url, key)).release({ outcome: 'throttled' })
+    expect(limit()).toBe(1)
+    // additive increase: about one more slot per window of calls that answered, up to the configured limit
+    for (let i = 0; i < 3; i++) await (await acquireSlot(broker.url, key)).release({ outcome: 'ok' })
+    expect(limit()).toBe(2)
+    for (let i = 0; i < 100; i++) await (await acquireSlot(broker.url, key)).release({ outcome: 'ok' })
+    expect(limit()).toBe(8)
+    expect(broker.stats().aimd).toMatchObject({ throttled: 16, active: 0 })
+  })
+
+  test('a Retry-After holds new calls back that long; a failure that is not throttling leaves the limit', async () => {
+    const key = { key: 'pause', limit: 3, leaseMs: 10_000 }
+    await (await acquireSlot(broker.url, key)).release({ outcome: 'failed' })
+    expect(broker.stats().pause!.limit).toBe(3)
+    await (await acquireSlot(broker.url, key)).release({ outcome: 'throttled', retryAfterSeconds: 0.5 })
+    const started = Date.now()
+    await (await acquireSlot(broker.url, key)).release({ outcome: 'ok' })
+    expect(Date.now() - started).toBeGreaterThanOrEqual(400)
+  })
+
+  test("trial admission follows the provider's current limit plus the work that runs alongside", async () => {
+    const calls = { key: 'provider-a', limit: 6, leaseMs: 10_000 }
+    const tickets = { key: 'trials-a', limit: 8, leaseMs: 10_000, follows: { key: 'provider-a', extra: 2 } }
+    const first = await Promise.all(Array.from({ length: 8 }, () => acquireSlot(broker.url, tickets)))
+    expect(broker.stats()['trials-a']).toMatchObject({ active: 8 })
+    for (const held of first) await held.release()
+    // the provider throttles: 6 → 4 (floor of 4.2), so 4 + 2 trials are admitted, the others wait
+    await (await acquireSlot(broker.url, calls)).release({ outcome: 'throttled' })
+    const waiting = Array.from({ length: 8 }, () => acquireSlot(broker.url, tickets))
+    await new Promise((resolve) => setTimeout(resolve, 300))
+    expect(broker.stats()['trials-a']).toMatchObject({ active: 6, waiting: 2 })
+    for (const held of await Promise.all(waiting.slice(0, 6))) await held.release()
+    for (const held of await Promise.all(waiting.slice(6))) await held.release()
+  })
+})
+
+describe('a provider that allows fewer calls than configured', () => {
+  const dir = tempDir('sd-broker-')
+  let broker: Broker
+  let server: FixtureServer
+  const script = path.join(dir, 'capped.yaml')
+  const capped: ModelSpec = {
+    name: 'capped',
+    provider: 'fixture',
+    protocol: 'openai',
+    model: 'fixture/capped',
+    script,
+    context_window: 8192,
+    concurrency: 6, // three times what the server allows
+    timeout_seconds: 10,
+    generation: {},
+  }
+  beforeAll(async () => {
+    writeFileSync(script, 'replies:\n  - text: done\n')
+    broker = await startBroker()
+    server = await startFixtureServer(
+      { 'fixture/capped': loadFixtureScript(script) },
+      { capacity: { concurrent: 2, latencyMs: 300, retryAfterSeconds: 0.2 } },
+    )
+  })
+  afterAll(async () => {
+    await broker.close()
+    await server.close()
+  })
+
+  test('every call is answered (none lost to 429), and the shared limit settles near the real cap', async () => {
+    // four workers' clients, one broker: the limit is shared, as it is across Vitest workers
+    const clients = Array.from(
+      { length: 4 },
+      () =>
+        new ModelClient({
+          brokerUrl: broker.url,
+          fixtureUrl: server.url,
+          cache: { mode: 'off', dir },
+          retry: { baseDelayMs: 50, maxAttempts: 2 },
+        }),
+    )
+    const replies = await Promise.all(
+      Array.from({ length: 24 }, (_, i) =>
+        clients[i % 4]!.complete(capped, { messages: [{ role: 'user', content: `call ${i}` }] }, { sample: i }),
+      ),
+    )
+    expect(replies.every((r) => r.content === 'done')).toBe(true)
+    const load = server.load()
+    expect(load.served).toBe(24)
+    expect(load.peakInFlight).toBe(2)
+    const stats = broker.stats()[providerKey(capped)]!
+    expect(stats.throttled).toBe(load.throttled)
+    expect(stats.limit).toBeLessThanOrEqual(3)
+    // with a fixed limit of 6 every wave would send 4 calls too many; adapting keeps the 429s few
+    expect(load.throttled).toBeLessThan(24)
+  })
+
+  test('a rate limit waits as long as the caller may wait, not a number of attempts', async () => {
+    const rules = path.join(dir, 'limited.yaml')
+    writeFileSync(
+      rules,
+      [
+        'replies:',
+        '  - { when: { contains: patient }, text: finally, fault: { status: 429, retry_after: 0.05, times: 9 } }',
+        '  - { when: { contains: forever }, text: never, fault: { status: 429, retry_after: 0.05 } }',
+      ].join('\n'),
+    )
+    const limited = await startFixtureServer({ 'fixture/limited': loadFixtureScript(rules) })
+    try {
+      const spec: ModelSpec = { ...capped, model: 'fixture/limited', script: rules, concurrency: 1 }
+      const client = (rateLimitedMs = 60_000) =>
+        new ModelClient({
+          fixtureUrl: limited.url,
+          cache: { mode: 'off', dir },
+          retry: { baseDelayMs: 20, maxAttempts: 4, rateLimitedMs },
+        })
+      const ask = (content: string, c = client(), signal?: AbortSignal) =>
+        c.complete(spec, { messages: [{ role: 'user', content }] }, signal ? { signal } : {})
+      // ten attempts, where failures get four
+      expect(await ask('patient')).toMatchObject({ content: 'finally', attempts: 10 })
+      // bounded by the caller's deadline (the trial's) ...
+      await expect(ask('forever', client(), AbortSignal.timeout(500))).rejects.toThrow(/abort/i)
+      // ... and by the policy when there is none
+      await expect(ask('forever', client(400))).rejects.toThrow(/429.*gave up after \d+ attempts/)
+    } finally {
+      await limited.close()
+    }
   })
 })

@@ -83,6 +83,9 @@ describe('the cache', () => {
     expect(
       second.every((r) => r.status === 'ok' && r.checks.executes?.status === 'pass' && r.cache?.from === 'first'),
     ).toBe(true)
+    // same artifacts, same check definition: the verdicts are the first run's, not measured again
+    expect((await records('first')).some((r) => r.checks.executes?.reused)).toBe(false)
+    expect(second.every((r) => r.checks.executes?.reused === true)).toBe(true)
 
     setSkill('Multiply with the * operator; print the result.')
     expect((await run('third')).exitCode).toBe(0)
@@ -91,6 +94,28 @@ describe('the cache', () => {
       ...Array(3).fill('with_skills:miss'),
       ...Array(3).fill('zero_shot:hit'),
     ])
+  })
+
+  test('editing a notebook file the fixture script points to reruns every trial that replays it', async () => {
+    const oracle = (value: number) => writeFileSync(path.join(project, 'oracle.py'), `# %%\nprint(${value})\n`)
+    oracle(42)
+    writeFileSync(path.join(project, 'script.yaml'), 'replies:\n  - notebook: oracle.py\n')
+    const before = calls()
+    expect((await run('oracle-1')).exitCode).toBe(0)
+    expect((await records('oracle-1')).map((r) => r.cache?.trial)).toEqual(Array(6).fill('miss'))
+    expect((await run('oracle-2')).exitCode).toBe(0)
+    expect((await records('oracle-2')).map((r) => r.cache?.trial)).toEqual(Array(6).fill('hit'))
+    expect(calls() - before).toBe(6)
+
+    // the YAML is unchanged; only the oracle it names is edited
+    oracle(43)
+    expect((await run('oracle-3')).exitCode).toBe(0)
+    const third = await records('oracle-3')
+    expect(third.map((r) => r.cache?.trial)).toEqual(Array(6).fill('miss'))
+    expect(third.some((r) => r.checks.executes?.reused)).toBe(false) // new artifacts: measured again
+    expect(calls() - before).toBe(12)
+    const notebook = readFileSync(path.join(project, third[0]!.artifacts.dir!, 'workflow.ipynb'), 'utf8')
+    expect(notebook).toContain('print(43)')
   })
 
   test('SKILLDELTA_CACHE=off reads nothing', async () => {

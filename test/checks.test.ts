@@ -129,7 +129,7 @@ describe('finite: a kind added through the registry alone', () => {
       runtimeImport: 'x',
     })
     expect(compiled.code).toContain(
-      'test("finite, non-flat signal", (context) => trial.check(context, 1), trial.timeout(1))',
+      'test.sequential("finite, non-flat signal", (context) => trial.check(context, 1), trial.timeout(1))',
     )
 
     const report = path.join(dir, 'finite.json')

@@ -171,13 +171,13 @@ describe('compiling a GOAL.md into a test module', () => {
   const source = frontmatterGoal
   const compiled = compileGoal(source, file('tutorial/alpha.GOAL.md'), { runtimeImport: 'skilldelta/runtime' })
 
-  test('one describe per condition, one test per check', () => {
+  test('one describe per condition (concurrent cells), one test per check (in order)', () => {
     expect(compiled.error).toBeUndefined()
-    expect(compiled.code).toContain(`describe.for(runConditions())('%s', (condition) => {`)
+    expect(compiled.code).toContain(`describe.for(runConditions())('%s', { concurrent: true }, (condition) => {`)
     // every check compiles to the same generic line; what it does lives in the check registry
     const tests = [
       ...compiled.code.matchAll(
-        /^\s+test\((.+?), \(context\) => trial\.check\(context, (\d)\), trial\.timeout\(\2\)\)$/gm,
+        /^\s+test\.sequential\((.+?), \(context\) => trial\.check\(context, (\d)\), trial\.timeout\(\2\)\)$/gm,
       ),
     ]
     expect(tests.map((m) => m[1])).toEqual([

@@ -366,8 +366,8 @@ describe('skilldelta compile', () => {
     const { stdout } = await execa('node', [bin, 'compile', 'benchmarks/tutorial/analyze_power_spectra.GOAL.md'], {
       cwd: ROOT,
     })
-    expect(stdout).toContain(`describe.for(runConditions())('%s', (condition) => {`)
-    expect(stdout).toContain(`test("PSD peak in 8–12 Hz (TemporalAverage)"`)
+    expect(stdout).toContain(`describe.for(runConditions())('%s', { concurrent: true }, (condition) => {`)
+    expect(stdout).toContain(`test.sequential("PSD peak in 8–12 Hz (TemporalAverage)"`)
   })
 
   test('writes a .test.ts that imports the runtime relative to itself', async () => {

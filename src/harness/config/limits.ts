@@ -11,18 +11,30 @@ import type { ExecutionSettings } from './settings.ts'
  *                                      < Vitest hook = trial deadline + time to record the outcome
  */
 
+/**
+ * How a failed call is retried. A failure (5xx, network, timeout) counts against `maxAttempts` and
+ * `maxTotalMs`; a rate limit (429) does not fail the call: it waits its turn (Retry-After, else the
+ * backoff) for as long as the caller's deadline allows — the trial's — and at most `rateLimitedMs`.
+ */
 export interface RetryPolicy {
   maxAttempts: number
   maxTotalMs: number
   baseDelayMs: number
   maxDelayMs: number
+  rateLimitedMs: number
 }
 export const DEFAULT_RETRY: RetryPolicy = {
   maxAttempts: 4,
   maxTotalMs: 120_000,
   baseDelayMs: 1_000,
   maxDelayMs: 30_000,
+  rateLimitedMs: 1_800_000,
 }
+
+/** A broker slot is held for one attempt: reclaimed this long after the call's own timeout. */
+const LEASE_GRACE_MS = 30_000
+export const attemptLeaseMs = (model: Pick<ModelSpec, 'timeout_seconds'>): number =>
+  Math.ceil(model.timeout_seconds * 1000) + LEASE_GRACE_MS
 
 /** Driver/navigator generation (model calls and the executions between rounds) gets this long. */
 export const DRIVER_NAVIGATOR_SECONDS = 1_800
@@ -42,7 +54,7 @@ export type Strategy = 'driver-navigator' | 'single-shot'
 export interface TrialLimits {
   /** One provider call (models.yaml `timeout_seconds`). */
   modelCallMs: number
-  /** One logical model call with its retries and backoff; also the concurrency lease. */
+  /** One logical model call with its retries and backoff (rate limits wait up to the trial's deadline). */
   modelCallBudgetMs: number
   cellMs: number
   startupMs: number

@@ -1,4 +1,5 @@
 import { existsSync } from 'node:fs'
+import { availableParallelism } from 'node:os'
 import path from 'node:path'
 import { z } from 'zod'
 import { DEFAULT_SKILL_MAX_BYTES } from '../skills/schema.ts'
@@ -79,6 +80,15 @@ export const ExecutionSettingsSchema = z
     preload: z
       .array(z.string().regex(/^[A-Za-z_]\w*(\.[A-Za-z_]\w*)*$/, 'a Python module name'))
       .default(['numpy', 'scipy.signal', 'matplotlib.pyplot', 'tvb.simulator.lab']),
+    /**
+     * Notebooks executing at once on this machine, across every worker (default: one per core). Model
+     * calls have their own limit (models.yaml `concurrency`): waiting on a provider never holds a core.
+     */
+    parallel: z
+      .number()
+      .int()
+      .min(1)
+      .default(() => availableParallelism()),
   })
   .strict()
 export type ExecutionSettings = z.infer<typeof ExecutionSettingsSchema>

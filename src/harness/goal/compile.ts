@@ -57,7 +57,8 @@ function compileError(file: string, source: string, errors: GoalError[]): Compil
 
 /**
  * Compile a GOAL.md into a Vitest test module: a describe per condition (and sample), a test per
- * check. Every check compiles to the same line; what it does lives in its registry entry.
+ * check. Every check compiles to the same line; what it does lives in its registry entry. The
+ * describe blocks are concurrent, so the trials of a file overlap (each is admitted by its provider).
  */
 export function compileGoal(input: string | Uint8Array, file: string, options: CompileOptions): CompiledGoal {
   const { runtimeImport, ...goalOptions } = options
@@ -74,14 +75,13 @@ export function compileGoal(input: string | Uint8Array, file: string, options: C
   out.add(1, `import { defineGoal, eachSample, runConditions, useTrial } from ${literal(runtimeImport)}`)
   out.add(1, '')
   out.add(goal.titleLine, ...`const goal = defineGoal(${literal(goal, 2)})`.split('\n'), '')
-  out.add(goal.titleLine, `describe.for(runConditions())('%s', (condition) => {`)
+  // the cells (conditions, samples) run concurrently; the checks of one cell in order, on its one trial
+  out.add(goal.titleLine, `describe.for(runConditions())('%s', { concurrent: true }, (condition) => {`)
   out.add(goal.titleLine, `  eachSample((sample) => {`)
   out.add(goal.titleLine, `    const trial = useTrial(goal, condition, sample)`)
   goal.checks.forEach((check, index) => {
-    out.add(
-      check.line,
-      `    test(${literal(check.name)}, (context) => trial.check(context, ${index}), trial.timeout(${index}))`,
-    )
+    const body = `(context) => trial.check(context, ${index}), trial.timeout(${index})`
+    out.add(check.line, `    test.sequential(${literal(check.name)}, ${body})`)
   })
   out.add(goal.titleLine, `  })`, `})`)
   return { ...out.render(file, source), goal, warnings: parsed.warnings }

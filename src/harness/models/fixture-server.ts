@@ -173,12 +173,31 @@ interface RecordedRequest {
   body: Record<string, unknown>
 }
 
+/**
+ * A provider's capacity, for throughput tests: at most `concurrent` chat requests are served at
+ * once, each taking `latencyMs`; a request beyond the cap is refused at once with 429 and
+ * `Retry-After: retryAfterSeconds` (default 1), as hosted APIs do.
+ */
+export interface FixtureCapacity {
+  concurrent: number
+  latencyMs: number
+  retryAfterSeconds?: number
+}
+
+/** What the server saw of its capacity: the most chat requests served at once, and the 429s it sent. */
+export interface FixtureLoad {
+  served: number
+  peakInFlight: number
+  throttled: number
+}
+
 export interface FixtureServer {
   /** Base URL for OpenAI clients, ending in /v1. */
   url: string
   /** Host for Ollama clients (the same server speaks /api/chat). */
   origin: string
   requests: RecordedRequest[]
+  load(): FixtureLoad
   close(): Promise<void>
 }
 
@@ -311,10 +330,14 @@ export async function startFixtureServer(
     log?: string
     /** The script file of each model id, for the message when no rule matches (read when it happens). */
     files?: Record<string, string>
+    /** Serve like a provider with a hard concurrency cap and a fixed latency (throughput tests). */
+    capacity?: FixtureCapacity
   } = {},
 ): Promise<FixtureServer> {
   const requests: RecordedRequest[] = []
   let counter = 0
+  const load: FixtureLoad = { served: 0, peakInFlight: 0, throttled: 0 }
+  let inFlight = 0
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const url = new URL(req.url ?? '/', 'http://fixture')
@@ -364,6 +387,22 @@ export async function startFixtureServer(
     if (!reply)
       return sendError(res, protocol, 422, noReply(body.model, prompt, options.files?.[body.model]), 'fixture_no_match')
 
+    const { capacity } = options
+    if (capacity && inFlight >= capacity.concurrent) {
+      load.throttled += 1
+      const retryAfter = { 'retry-after': String(capacity.retryAfterSeconds ?? 1) }
+      return sendError(res, protocol, 429, 'too many concurrent requests', 'rate_limit_exceeded', retryAfter)
+    }
+    if (capacity) {
+      inFlight += 1
+      load.peakInFlight = Math.max(load.peakInFlight, inFlight)
+      try {
+        await sleep(capacity.latencyMs)
+      } finally {
+        inFlight -= 1
+      }
+      load.served += 1
+    }
     const fault = reply.fault
     const faulty = fault !== undefined && (fault.remaining === undefined || fault.remaining > 0)
     if (faulty && fault.remaining !== undefined) fault.remaining -= 1
@@ -405,6 +444,7 @@ export async function startFixtureServer(
     url: `${origin}/v1`,
     origin,
     requests,
+    load: () => ({ ...load }),
     close: () =>
       new Promise<void>((resolve, reject) => {
         server.closeAllConnections()

@@ -82,14 +82,27 @@ export class ModelMismatchError extends Error {
 /** The provider is unreachable, refused, or timed out: an infrastructure error, not a score. */
 export class ProviderError extends Error {
   override name = 'ProviderError'
+  /** The HTTP status the provider answered with, when it answered. */
+  readonly status: number | undefined
   constructor(
     message: string,
     readonly retryable = false,
     /** Seconds the provider asked us to wait (Retry-After), when it said. */
     readonly retryAfterSeconds?: number,
-    options?: ErrorOptions,
+    options?: ErrorOptions & { status?: number | undefined },
   ) {
     super(message, options)
+    this.status = options?.status
+  }
+
+  /** The provider said it is overloaded or rate-limiting (429, 503): fewer calls at once will help. */
+  get throttled(): boolean {
+    return this.status === 429 || this.status === 503
+  }
+
+  /** Rate-limited (429): the call is fine, it must wait its turn — retried for as long as the trial may wait. */
+  get rateLimited(): boolean {
+    return this.status === 429
   }
 }
 

@@ -1,5 +1,5 @@
 import { JUDGE_DIMENSIONS } from '../judge/subject.ts'
-import type { CheckOutcome, TrialRecord } from '../results/schema.ts'
+import type { TrialView } from '../results/schema.ts'
 import { groupRecords, sortedCells } from './cells.ts'
 import { formatGridMarkdown, buildGrid } from './grid.ts'
 import { buildHeadline, formatHeadlineMarkdown, formatHeadlineTerminal } from './headline.ts'
@@ -27,9 +27,9 @@ import { buildTelemetry, formatTelemetryMarkdown, formatTelemetryTerminal } from
  */
 
 /** The check kind says whether it is objective; records written before kinds were recorded: all but the judge's. */
-const isObjective = (id: string, check: CheckOutcome): boolean => check.objective ?? id !== 'judge_score'
+const isObjective = (id: string, check: TrialView['checks'][string]): boolean => check.objective ?? id !== 'judge_score'
 
-export function objectiveScore(record: TrialRecord): TrialScore {
+export function objectiveScore(record: TrialView): TrialScore {
   if (record.status === 'infra_error') return 'infra'
   if (record.status === 'generation_failed' || record.status === 'pending') return 'failed'
   const objective = Object.entries(record.checks).filter(
@@ -46,7 +46,7 @@ export function objectiveScore(record: TrialRecord): TrialScore {
  */
 export function judgeScore(
   dimension?: (typeof JUDGE_DIMENSIONS)[number],
-): (record: TrialRecord) => TrialScore | undefined {
+): (record: TrialView) => TrialScore | undefined {
   return (record) => {
     const check = record.checks.judge_score
     if (!check || check.status === 'skip') return undefined
@@ -69,7 +69,7 @@ export type MetricName = keyof typeof METRICS
 
 interface Metric {
   label: string
-  score: (r: TrialRecord) => TrialScore | undefined
+  score: (r: TrialView) => TrialScore | undefined
   min: number
   max: number
 }
@@ -96,7 +96,7 @@ const average = (values: (number | undefined)[]): number | undefined => {
 const optional = <K extends string, V>(key: K, value: V | undefined): { [P in K]?: V } =>
   (value === undefined ? {} : { [key]: value }) as { [P in K]?: V }
 
-export function buildAblation(records: TrialRecord[], options: AblationOptions = {}): Ablation {
+export function buildAblation(records: TrialView[], options: AblationOptions = {}): Ablation {
   const baseline = options.baseline ?? DEFAULT_BASELINE
   const metric = options.metric ?? METRICS.objective
   const cells = groupRecords(records, metric.score)
@@ -158,11 +158,11 @@ export interface ReportOptions {
   baseline?: string
   reference?: string[] | undefined
   margin?: number
-  unfinished?: TrialRecord[]
+  unfinished?: TrialView[]
 }
 
 /** Everything the reporter prints and writes (ablation.json): the tables of every metric, the grid, skill use. */
-export function buildReport(records: TrialRecord[], options: ReportOptions = {}): AblationReport {
+export function buildReport(records: TrialView[], options: ReportOptions = {}): AblationReport {
   const baseline = options.baseline ?? DEFAULT_BASELINE
   const common = { baseline, reference: options.reference, ...optional('margin', options.margin) }
   const report: AblationReport = {

@@ -1,4 +1,4 @@
-import type { TrialRecord } from '../results/schema.ts'
+import type { TrialView } from '../results/schema.ts'
 import type { TrialScore } from './stats.ts'
 
 /**
@@ -24,10 +24,10 @@ export interface ModelCells {
 export type Cells = Map<string, ModelCells>
 
 /** Whether a trial was offered real skills (a placebo offers none); older records: by condition name. */
-export const offeredSkills = (record: TrialRecord): boolean =>
+export const offeredSkills = (record: TrialView): boolean =>
   record.prompt ? record.prompt.skills.length > 0 && !record.prompt.placebo : record.condition === 'with_skills'
 
-export function groupRecords(records: TrialRecord[], score: (r: TrialRecord) => TrialScore | undefined): Cells {
+export function groupRecords(records: TrialView[], score: (r: TrialView) => TrialScore | undefined): Cells {
   const cells: Cells = new Map()
   for (const record of records) {
     const value = score(record)

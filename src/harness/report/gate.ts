@@ -1,7 +1,7 @@
 import { mkdir, readFile, writeFile } from 'node:fs/promises'
 import path from 'node:path'
 import { z } from 'zod'
-import type { TrialRecord } from '../results/schema.ts'
+import type { TrialView } from '../results/schema.ts'
 import { METRICS, type MetricName } from './ablation.ts'
 import { fixed, markdownTable } from './table.ts'
 import { pairedDelta, type PairedDelta, type TrialScore } from './stats.ts'
@@ -42,8 +42,8 @@ function baselineMetric(baseline: Pick<Baseline, 'metric'>): MetricName {
   return found
 }
 
-export function baselineFrom(records: TrialRecord[], runId: string, metric: MetricName = 'objective'): Baseline {
-  const score: (r: TrialRecord) => TrialScore | undefined = METRICS[metric].score
+export function baselineFrom(records: TrialView[], runId: string, metric: MetricName = 'objective'): Baseline {
+  const score: (r: TrialView) => TrialScore | undefined = METRICS[metric].score
   const cells = new Map<string, Baseline['cells'][number]>()
   for (const r of records) {
     const key = `${r.model.name}\u0000${r.condition}\u0000${r.goal.id}`
@@ -96,7 +96,7 @@ interface GateRow {
 }
 
 export function gate(
-  records: TrialRecord[],
+  records: TrialView[],
   baseline: Baseline,
   margin = DEFAULT_MARGIN,
 ): { rows: GateRow[]; regressions: GateRow[] } {

@@ -1,4 +1,4 @@
-import type { TrialRecord } from '../results/schema.ts'
+import type { TrialView } from '../results/schema.ts'
 import { offeredSkills } from './cells.ts'
 import type { Grid } from './schema.ts'
 import { cellMean, type TrialScore } from './stats.ts'
@@ -26,8 +26,8 @@ interface Cell {
 }
 
 export function buildGrid(
-  records: TrialRecord[],
-  score: (r: TrialRecord) => TrialScore | undefined,
+  records: TrialView[],
+  score: (r: TrialView) => TrialScore | undefined,
   metric: string,
   baseline: string,
 ): Grid {

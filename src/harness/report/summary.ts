@@ -1,4 +1,4 @@
-import type { TrialRecord } from '../results/schema.ts'
+import type { TrialView } from '../results/schema.ts'
 import { terminalTable } from './table.ts'
 
 /** `skilldelta run`'s summary: trials and statuses per model and condition, from records.jsonl. */
@@ -12,9 +12,9 @@ interface RunSummaryRow {
   tokensOut: number
 }
 
-export function summariseRecords(records: TrialRecord[], unfinished: TrialRecord[] = []): RunSummaryRow[] {
+export function summariseRecords(records: TrialView[], unfinished: TrialView[] = []): RunSummaryRow[] {
   const rows = new Map<string, RunSummaryRow>()
-  const row = (record: TrialRecord): RunSummaryRow => {
+  const row = (record: TrialView): RunSummaryRow => {
     const key = `${record.model.name}\u0000${record.condition}`
     let found = rows.get(key)
     if (!found) {
@@ -74,7 +74,7 @@ export function formatSummary(rows: RunSummaryRow[]): string {
  * Why judge checks were skipped in a run, once (not under every skipped test): the distinct reasons,
  * with how many checks each skipped. Undefined when none were.
  */
-export function judgeSkipNote(records: TrialRecord[]): string | undefined {
+export function judgeSkipNote(records: TrialView[]): string | undefined {
   const reasons = new Map<string, number>()
   for (const record of records) {
     for (const check of Object.values(record.checks)) {

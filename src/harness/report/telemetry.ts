@@ -1,4 +1,4 @@
-import type { TrialRecord } from '../results/schema.ts'
+import type { TrialView } from '../results/schema.ts'
 import type { Telemetry, TelemetryRow } from './schema.ts'
 import { pairedDelta, type TrialScore } from './stats.ts'
 import { fixed, markdownTable, percent, terminalTable, withInterval } from './table.ts'
@@ -30,8 +30,8 @@ const push = (map: Map<string, TrialScore[]>, goal: string, value: TrialScore) =
 }
 
 export function buildTelemetry(
-  records: TrialRecord[],
-  score: (r: TrialRecord) => TrialScore | undefined,
+  records: TrialView[],
+  score: (r: TrialView) => TrialScore | undefined,
   baseline: string,
 ): Telemetry {
   const arms = new Map<string, Arm>()

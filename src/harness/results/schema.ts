@@ -26,6 +26,8 @@ const CheckOutcomeSchema = z.object({
   status: z.enum(['pass', 'fail', 'skip']),
   message: z.string().optional(),
   measured: z.record(z.string(), z.unknown()).optional(),
+  /** The verdict came from the cache: the same artifacts, the same check definition (see trial/verdicts.ts). */
+  reused: z.literal(true).optional(),
   at: z.string(),
 })
 export type CheckOutcome = z.infer<typeof CheckOutcomeSchema>
@@ -147,3 +149,49 @@ export const TrialRecordSchema = z.object({
   finishedAt: z.string().optional(),
 })
 export type TrialRecord = z.infer<typeof TrialRecordSchema>
+
+/**
+ * What reports read of a trial: who it is, how it ended, what its scores are made of, which skills it
+ * was offered and read. Reports, the gate and the run summary read records.jsonl through this view:
+ * zod keeps these fields and drops the rest as each line is parsed, so a report holds a few hundred
+ * bytes per trial however large the records are. A TrialRecord is a TrialView.
+ */
+export const TrialViewSchema = z.object({
+  runId: z.string(),
+  goal: z.object({ id: z.string(), tier: z.string() }),
+  model: z.object({ name: z.string(), params: z.number().nullable() }),
+  condition: z.string(),
+  sample: z.number().int(),
+  status: z.enum(TRIAL_STATUSES),
+  stage: z.enum(TRIAL_STAGES).optional(),
+  error: z.string().optional(),
+  prompt: z
+    .object({
+      skills: z.array(z.object({ name: z.string() })),
+      delivery: z.enum(['inline', 'on-demand']).optional(),
+      placebo: z.object({ tokens: z.number() }).optional(),
+    })
+    .optional(),
+  loop: z.object({ skillsRead: z.array(z.string()).optional() }).optional(),
+  generation: z.object({ tokensOut: z.number().nullable() }).optional(),
+  execution: z.object({ status: z.string() }).optional(),
+  judge: z
+    .object({
+      status: z.enum(['ok', 'error']),
+      model: z.object({ name: z.string() }),
+      scores: z.record(z.string(), z.number()).optional(),
+      mean: z.number().optional(),
+    })
+    .optional(),
+  checks: z.record(
+    z.string(),
+    z.object({
+      kind: z.string().optional(),
+      objective: z.boolean().optional(),
+      status: z.enum(['pass', 'fail', 'skip']),
+      /** Why a judge check was skipped (the judge was unavailable in the run), said once per run. */
+      measured: z.object({ judgeUnavailable: z.unknown().optional() }).optional(),
+    }),
+  ),
+})
+export type TrialView = z.infer<typeof TrialViewSchema>

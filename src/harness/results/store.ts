@@ -1,8 +1,9 @@
-import { createReadStream } from 'node:fs'
-import { mkdir, open, rename, rm } from 'node:fs/promises'
+import { createHash } from 'node:crypto'
+import { createReadStream, existsSync } from 'node:fs'
+import { mkdir, open, readFile, rename, rm, stat, writeFile } from 'node:fs/promises'
 import path from 'node:path'
-import { createInterface } from 'node:readline'
-import { TrialRecordSchema, type TrialRecord } from './schema.ts'
+import { z } from 'zod'
+import { TrialRecordSchema, TrialViewSchema, type TrialRecord, type TrialView } from './schema.ts'
 
 /**
  * The results store: `results/<run id>/records.jsonl`, append-only. A trial appends a line when it
@@ -29,66 +30,217 @@ export async function appendRecord(resultsDir: string, record: TrialRecord): Pro
 }
 
 /** A trial's identity within a run: the same key on a later line replaces the earlier line. */
-export const trialKey = (r: Pick<TrialRecord, 'runId' | 'model' | 'condition' | 'goal' | 'sample'>): string =>
+export const trialKey = (r: Pick<TrialView, 'runId' | 'model' | 'condition' | 'goal' | 'sample'>): string =>
   `${r.runId}\u0000${r.model.name}\u0000${r.condition}\u0000${r.goal.id}\u0000${r.sample}`
 
 /** Lines written before stages existed were appended only when the trial had finished. */
-const isFinished = (record: TrialRecord): boolean =>
+const isFinished = (record: Pick<TrialView, 'stage' | 'status'>): boolean =>
   record.stage === undefined ? record.status !== 'pending' : record.stage === 'finished'
 
-export interface RunRecords {
+export interface RunRecords<T extends TrialView = TrialRecord> {
   /** Finished trials, in the order they finished. */
-  records: TrialRecord[]
+  records: T[]
   /** Trials that started and never finished (a killed run, a crashed worker). */
-  unfinished: TrialRecord[]
+  unfinished: T[]
   /** Lines that could not be read (a torn last line after power loss, or a foreign line). */
   skipped: number
 }
 
-/** The latest line per trial, from one or more records.jsonl files; later files win ties. */
-export async function readRecordFiles(files: string[]): Promise<RunRecords> {
-  const latest = new Map<string, TrialRecord>()
-  let skipped = 0
-  for (const file of files) {
-    let lines: AsyncIterable<string>
-    try {
-      const stream = createReadStream(file, { encoding: 'utf8' })
-      await new Promise<void>((resolve, reject) => stream.once('open', () => resolve()).once('error', reject))
-      lines = createInterface({ input: stream, crlfDelay: Infinity })
-    } catch {
-      continue // a run without records (nothing finished yet), or a shard that produced none
+/** The complete lines of a file from byte `start` on, as it streams in, each with the offset just past it. */
+async function* lines(file: string, start = 0): AsyncGenerator<{ line: string; end: number }> {
+  let rest: Buffer = Buffer.alloc(0)
+  let offset = start // of rest's first byte
+  for await (const chunk of createReadStream(file, { start, highWaterMark: 1 << 20 })) {
+    const buffer = rest.length ? Buffer.concat([rest, chunk as Buffer]) : (chunk as Buffer)
+    let from = 0
+    for (let at = buffer.indexOf(10, from); at >= 0; at = buffer.indexOf(10, from)) {
+      yield { line: buffer.toString('utf8', from, at), end: offset + at + 1 }
+      from = at + 1
     }
-    for await (const line of lines) {
-      if (!line.trim()) continue
-      const parsed = parseLine(line)
-      if (!parsed) {
-        skipped += 1
-        continue
-      }
-      const key = trialKey(parsed)
-      const known = latest.get(key)
-      // a finished line is never replaced by a later "planned" line of the same trial (a resumed shard)
-      if (known && isFinished(known) && !isFinished(parsed)) continue
-      latest.delete(key) // re-insert: map order is finishing order
-      latest.set(key, parsed)
-    }
+    rest = buffer.subarray(from)
+    offset += from
   }
-  const all = [...latest.values()]
-  return { records: all.filter(isFinished), unfinished: all.filter((r) => !isFinished(r)), skipped }
+  // a last line without its newline: a torn write, or one still being written
+  if (rest.length) yield { line: rest.toString('utf8'), end: -1 }
 }
 
-function parseLine(line: string): TrialRecord | undefined {
+/** The latest line per trial; finished and unfinished apart. */
+class Latest<T extends TrialView> {
+  private readonly latest = new Map<string, T>()
+  skipped = 0
+
+  add(parsed: T | undefined): void {
+    if (!parsed) this.skipped += 1
+    else {
+      const key = trialKey(parsed)
+      const known = this.latest.get(key)
+      // a finished line is never replaced by a later "planned" line of the same trial (a resumed shard)
+      if (known && isFinished(known) && !isFinished(parsed)) return
+      this.latest.delete(key) // re-insert: map order is finishing order
+      this.latest.set(key, parsed)
+    }
+  }
+
+  /** The latest line of each trial, in the order of those lines. */
+  all(): T[] {
+    return [...this.latest.values()]
+  }
+
+  result(): RunRecords<T> {
+    const all = this.all()
+    return { records: all.filter(isFinished), unfinished: all.filter((r) => !isFinished(r)), skipped: this.skipped }
+  }
+}
+
+/**
+ * The latest line per trial, from one or more records.jsonl files (later files win ties), each
+ * line validated by `schema` as it is read: the full record, or a view of it.
+ */
+async function readLatest<T extends TrialView>(files: string[], schema: z.ZodType<T>): Promise<RunRecords<T>> {
+  const latest = new Latest<T>()
+  for (const file of files) {
+    if (!existsSync(file)) continue // a run without records (nothing finished yet), or a shard that produced none
+    for await (const { line } of lines(file)) if (line.trim()) latest.add(parseLine(line, schema))
+  }
+  return latest.result()
+}
+
+function parseLine<T>(line: string, schema: z.ZodType<T>): T | undefined {
   try {
-    const parsed = TrialRecordSchema.safeParse(JSON.parse(line))
+    const parsed = schema.safeParse(JSON.parse(line))
     return parsed.success ? parsed.data : undefined
   } catch {
     return undefined
   }
 }
 
-/** Every trial of a run. */
+/** Whole records, latest line per trial (what a merge writes back). */
+export const readRecordFiles = (files: string[]): Promise<RunRecords> => readLatest(files, TrialRecordSchema)
+
+/** Every trial of a run, whole. */
 export function readRun(resultsDir: string, runId: string): Promise<RunRecords> {
   return readRecordFiles([recordsFile(resultsDir, runId)])
+}
+
+/**
+ * Reports' index of a run, next to its records.jsonl: the TrialView of every complete line read so far
+ * (records.view.jsonl, a few hundred bytes a trial) and how far it goes (records.view.json). A report
+ * reads the index and parses only the lines appended since, so a run of 100 000 trials is read in a
+ * fraction of the time its records take to parse. The index is a cache of records.jsonl, never a
+ * source: it is used only while it describes the same file (device, inode — a merge renames a new file
+ * in), no more bytes than the file has, its own size as last written (a reader that died half-way, or two
+ * that raced, leave another size) and the same TrialView shape; otherwise it is rebuilt from records.jsonl.
+ */
+const VIEW_FILE = 'records.view.jsonl'
+const VIEW_STATE = 'records.view.json'
+
+const ViewStateSchema = z.object({
+  schema: z.literal('skilldelta.records-view/1'),
+  /** The TrialView schema the lines were made with. */
+  shape: z.string(),
+  dev: z.number(),
+  ino: z.number(),
+  /** The bytes of records.jsonl indexed: complete lines only. */
+  bytes: z.number().int().min(0),
+  viewBytes: z.number().int().min(0),
+  /** Lines of those bytes that could not be read. */
+  skipped: z.number().int().min(0),
+})
+type ViewState = z.infer<typeof ViewStateSchema>
+
+let shape: string | undefined
+const viewShape = (): string =>
+  (shape ??= createHash('sha256')
+    .update(JSON.stringify(z.toJSONSchema(TrialViewSchema)))
+    .digest('hex'))
+
+async function readViewState(file: string): Promise<ViewState | undefined> {
+  try {
+    const parsed = ViewStateSchema.safeParse(JSON.parse(await readFile(file, 'utf8')))
+    return parsed.success ? parsed.data : undefined
+  } catch {
+    return undefined
+  }
+}
+
+/**
+ * Bring a run's index up to date with its records.jsonl (parse the lines appended since, add their
+ * views) and return where it is; undefined when the run has no records or the index cannot be written
+ * (a read-only results directory is then read from records.jsonl alone).
+ */
+export async function indexRun(
+  resultsDir: string,
+  runId: string,
+): Promise<{ state: ViewState; viewFile: string } | undefined> {
+  const file = recordsFile(resultsDir, runId)
+  const stat = await fileStat(file)
+  if (!stat) return undefined
+  const viewFile = path.join(path.dirname(file), VIEW_FILE)
+  const stateFile = path.join(path.dirname(file), VIEW_STATE)
+  const known = await readViewState(stateFile)
+  const usable =
+    known !== undefined &&
+    known.shape === viewShape() &&
+    known.dev === stat.dev &&
+    known.ino === stat.ino &&
+    known.bytes <= stat.size &&
+    known.viewBytes === (await fileStat(viewFile))?.size
+  const state: ViewState = usable
+    ? { ...known }
+    : { schema: 'skilldelta.records-view/1', shape: viewShape(), dev: stat.dev, ino: stat.ino, ...EMPTY }
+  if (usable && state.bytes === stat.size) return { state, viewFile }
+  // the new lines' views, only the one that counts per trial (a finished line makes its planned line moot)
+  const fresh = new Latest<TrialView>()
+  for await (const { line, end } of lines(file, state.bytes)) {
+    if (end < 0) break // not complete yet: read by the report, indexed once it is
+    state.bytes = end
+    if (line.trim()) fresh.add(parseLine(line, TrialViewSchema))
+  }
+  state.skipped += fresh.skipped
+  const views = fresh.all().map((view) => `${JSON.stringify(view)}\n`)
+  try {
+    const handle = await open(viewFile, usable ? 'a' : 'w')
+    try {
+      if (views.length) await handle.write(views.join(''))
+      state.viewBytes = (await handle.stat()).size
+    } finally {
+      await handle.close()
+    }
+    const tmp = `${stateFile}.${process.pid}.tmp`
+    await writeFile(tmp, JSON.stringify(state))
+    await rename(tmp, stateFile)
+    return { state, viewFile }
+  } catch {
+    return undefined
+  }
+}
+
+const EMPTY = { bytes: 0, viewBytes: 0, skipped: 0 }
+
+async function fileStat(file: string): Promise<{ dev: number; ino: number; size: number } | undefined> {
+  try {
+    return await stat(file)
+  } catch {
+    return undefined
+  }
+}
+
+/**
+ * Every trial of a run as reports read it (TrialView), through the run's index (see indexRun): what
+ * every report, the gate and `skilldelta run`'s summary use.
+ */
+export async function readRunView(resultsDir: string, runId: string): Promise<RunRecords<TrialView>> {
+  const index = await indexRun(resultsDir, runId)
+  if (!index) return readLatest([recordsFile(resultsDir, runId)], TrialViewSchema)
+  const latest = new Latest<TrialView>()
+  const add = (line: string) => {
+    if (line.trim()) latest.add(parseLine(line, TrialViewSchema))
+  }
+  for await (const { line } of lines(index.viewFile)) add(line)
+  latest.skipped += index.state.skipped
+  // a last line still being written (or torn) is read as it is, not indexed
+  for await (const { line } of lines(recordsFile(resultsDir, runId), index.state.bytes)) add(line)
+  return latest.result()
 }
 
 /**

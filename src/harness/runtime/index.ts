@@ -1,7 +1,8 @@
 /**
  * What compiled GOAL.md modules call inside a Vitest worker. One `useTrial` per (condition,
  * sample) cell: the trial runs once in beforeAll, each check test asks the registry for its
- * verdict, the trial records it, and afterAll finishes the record.
+ * verdict, the trial records it, and afterAll finishes the record. The cells of a file are
+ * concurrent describe blocks: their trials overlap, as wide as the provider admits them.
  */
 import { afterAll, beforeAll, describe, inject, type TestContext } from 'vitest'
 import { deriveLimits } from '../config/limits.ts'
@@ -53,11 +54,12 @@ export const defineGoal = (goal: unknown): Goal => GoalSchema.parse(goal)
 
 export const runConditions = (): string[] => run().conditions.map((c) => c.name)
 
-/** Calls `body` once per sample; with several samples each gets its own describe block. */
+/** Calls `body` once per sample; with several samples each gets its own (concurrent) describe block. */
 export function eachSample(body: (sample: number) => void): void {
   const { epochs } = run()
   if (epochs === 1) return body(0)
-  for (let sample = 0; sample < epochs; sample++) describe(`sample ${sample + 1}/${epochs}`, () => body(sample))
+  for (let sample = 0; sample < epochs; sample++)
+    describe(`sample ${sample + 1}/${epochs}`, { concurrent: true }, () => body(sample))
 }
 
 /** A cell's tests: each check's verdict asserted, explained by attachments (Vitest UI, Allure). */
@@ -100,14 +102,17 @@ export function useTrial(goal: Goal, conditionName: string, sample: number): Cel
     execution: settings.execution,
     ...(judge ? { judge: { model: judge.model, attempts: settings.judge.attempts } } : {}),
   })
+  const { brokerUrl } = services()
   const cell = new TrialCell(goal, condition, sample, limits, {
     model: model(),
     settings,
     client: modelClient,
     judge: judgePlan(),
+    ...(brokerUrl ? { brokerUrl } : {}),
     onWarning: (message) => console.warn(`[skilldelta] ${message}`),
   })
-  beforeAll(() => cell.run(), limits.hookMs)
+  // no hook timeout: waiting to be admitted is not the trial's time; the cell bounds the trial itself (hookMs)
+  beforeAll(() => cell.run(), 0)
   afterAll(() => cell.close(), 60_000)
   return new CellTests(cell)
 }

@@ -29,12 +29,28 @@ export function trialKey(parts: {
   condition: string
   sample: number
   execution: unknown
+  /** The execution environment's content hash (Python lock, runner, sandbox). */
+  environment: string
 }): string {
   const { identity, ...rest } = parts
   return hash({ v: CACHE_VERSION, kind: 'trial', ...rest, model: identity })
 }
 
-const entry = (dir: string, kind: 'calls' | 'trials', key: string) => path.join(dir, kind, key.slice(0, 2), key)
+/**
+ * A check's verdict on a trial's artifacts: the artifacts' content, the check (kind and parameters)
+ * and the check's definition (the code that assesses it). An unchanged rerun restores a trial's
+ * artifacts and then finds every objective verdict here instead of measuring again.
+ */
+export function verdictKey(parts: {
+  artifacts: string
+  check: { kind: string; params: unknown }
+  definition: string
+}): string {
+  return hash({ v: CACHE_VERSION, kind: 'verdict', ...parts })
+}
+
+const entry = (dir: string, kind: 'calls' | 'trials' | 'verdicts', key: string) =>
+  path.join(dir, kind, key.slice(0, 2), key)
 
 export async function readCall<T>(dir: string, key: string): Promise<T | undefined> {
   try {
@@ -72,4 +88,37 @@ export async function restoreTrial(dir: string, key: string, trialDir: string): 
   if (!existsSync(path.join(source, 'trial.json'))) return false
   await cp(source, trialDir, { recursive: true })
   return true
+}
+
+/** A stored verdict and the files it attached (kept by name in the entry, next to verdict.json). */
+export interface StoredVerdict<V> {
+  verdict: V
+  files: string[]
+}
+
+/** Store a verdict with copies of the files it names (plots); the caller strips their paths to names. */
+export async function storeVerdict<V>(dir: string, key: string, stored: StoredVerdict<V>, from: string): Promise<void> {
+  const target = entry(dir, 'verdicts', key)
+  const tmp = `${target}.${process.pid}.tmp`
+  await rm(tmp, { recursive: true, force: true })
+  await mkdir(tmp, { recursive: true })
+  for (const name of stored.files) await cp(path.join(from, name), path.join(tmp, name))
+  await writeFile(path.join(tmp, 'verdict.json'), JSON.stringify(stored))
+  await rm(target, { recursive: true, force: true })
+  await rename(tmp, target)
+}
+
+/** A stored verdict, its files copied into `into`; undefined when there is none. */
+export async function restoreVerdict<V>(dir: string, key: string, into: string): Promise<StoredVerdict<V> | undefined> {
+  const source = entry(dir, 'verdicts', key)
+  let stored: StoredVerdict<V>
+  try {
+    stored = JSON.parse(await readFile(path.join(source, 'verdict.json'), 'utf8')) as StoredVerdict<V>
+    // names only: the files live in the entry, and go into the trial directory itself
+    for (const name of stored.files.map((file) => path.basename(file)))
+      await cp(path.join(source, name), path.join(into, name))
+  } catch {
+    return undefined
+  }
+  return stored
 }

@@ -9,6 +9,22 @@ import { judgeTrial, type JudgeSetup } from '../judge/index.ts'
 import type { JudgeSubject } from '../judge/subject.ts'
 import type { ModelClient } from '../models/client.ts'
 import { runTrial, type TrialOutcome } from './run.ts'
+import { VerdictCache } from './verdicts.ts'
+
+class LateTrial extends Error {}
+
+/** The trial's deadline reaches every step; should one ignore it, the cell still ends (as a hook timeout would). */
+async function withinTime<T>(work: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined
+  const late = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new LateTrial(`the trial did not end within ${Math.round(ms / 1000)} s`)), ms)
+  })
+  try {
+    return await Promise.race([work, late])
+  } finally {
+    clearTimeout(timer)
+  }
+}
 
 /** A research goal's `## Expected Result` (or `Expected Results`) section: the paper's finding. */
 function researchResult(goal: Goal): { expected?: string } {
@@ -24,6 +40,8 @@ export interface CellContext {
   client: () => ModelClient
   /** The judge, or why there is none (judge checks are then skipped with that reason). */
   judge: { setup?: JudgeSetup; unavailable?: string }
+  /** The run's broker (trial tickets, notebook slots); without one nothing waits. */
+  brokerUrl?: string
   onWarning?: (message: string) => void
 }
 
@@ -42,6 +60,8 @@ export class TrialCell {
   private result: TrialOutcome | undefined
   private failure: string | undefined
   private judging: Promise<JudgeSubject> | undefined
+  /** Objective verdicts reused or stored by artifacts and check definition (an executed trial only). */
+  private verdicts: VerdictCache | undefined
 
   constructor(
     readonly goal: Goal,
@@ -55,23 +75,39 @@ export class TrialCell {
     return this.result
   }
 
+  /**
+   * Run the trial once its provider admits it: trials overlap up to the provider's current limit
+   * (plus the notebooks that can execute meanwhile), and the trial's clock starts at admission, so
+   * waiting behind other trials never eats its time. Whatever the trial does, it ends by `hookMs`.
+   */
   async run(): Promise<void> {
-    const { model, settings, client, onWarning } = this.context
+    const { model, settings, client, brokerUrl, onWarning } = this.context
+    const ticket = await client().admit(model, settings.execution.parallel, this.limits.hookMs)
     try {
-      this.result = await runTrial({
-        goal: this.goal,
-        model,
-        condition: this.condition,
-        sample: this.sample,
-        settings,
-        limits: this.limits,
-        client: client(),
-        ...(onWarning ? { onWarning } : {}),
-      })
+      this.result = await withinTime(
+        runTrial({
+          goal: this.goal,
+          model,
+          condition: this.condition,
+          sample: this.sample,
+          settings,
+          limits: this.limits,
+          client: client(),
+          ...(brokerUrl ? { brokerUrl } : {}),
+          ...(onWarning ? { onWarning } : {}),
+        }),
+        this.limits.hookMs,
+      )
+      if (this.result.execution) this.verdicts = new VerdictCache(settings.cache, this.result.state.dir).start()
     } catch (error) {
       // the trial could not even be planned (its directory cannot be written): nothing to record into
-      this.failure = `the trial could not start: ${(error as Error).stack ?? String(error)}`
+      this.failure =
+        error instanceof LateTrial
+          ? error.message
+          : `the trial could not start: ${(error as Error).stack ?? String(error)}`
       throw error
+    } finally {
+      await ticket.release()
     }
   }
 
@@ -86,13 +122,18 @@ export class TrialCell {
     const instance = this.goal.checks[index]
     if (!instance) throw new Error(`goal ${this.goal.id} has no check #${index}`)
     const kind = checkKind(instance.kind)
-    let verdict: Verdict
-    try {
-      verdict = await kind.assess(instance.params, this.inputs())
-    } catch (error) {
-      verdict = { status: 'fail', message: `the check could not run: ${(error as Error).message}`, measured: {} }
+    const verdicts = this.verdicts?.applies(kind) ? this.verdicts : undefined
+    let verdict = await verdicts?.reuse(instance)
+    const reused = verdict !== undefined
+    if (!verdict) {
+      try {
+        verdict = await kind.assess(instance.params, this.inputs())
+        await verdicts?.store(instance, verdict)
+      } catch (error) {
+        verdict = { status: 'fail', message: `the check could not run: ${(error as Error).message}`, measured: {} }
+      }
     }
-    if (this.result) await this.result.state.checked(instance.id, kind, verdict)
+    if (this.result) await this.result.state.checked(instance.id, kind, verdict, reused)
     return { instance, kind, verdict }
   }
 

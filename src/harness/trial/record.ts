@@ -23,6 +23,9 @@ interface TrialIdentity {
  * started is never silently missing from the results.
  */
 export class TrialState {
+  /** The last write of trial.json, queued in order. */
+  private saving: Promise<void> = Promise.resolve()
+
   private constructor(
     readonly dir: string,
     private readonly resultsDir: string,
@@ -132,11 +135,17 @@ export class TrialState {
   }
 
   /** One check's verdict, with the numbers behind it. */
-  async checked(id: string, kind: { key: string; objective: boolean }, verdict: Verdict): Promise<void> {
+  async checked(
+    id: string,
+    kind: { key: string; objective: boolean },
+    verdict: Verdict,
+    reused = false,
+  ): Promise<void> {
     this.record.checks[id] = {
       kind: kind.key,
       objective: kind.objective,
       status: verdict.status,
+      ...(reused ? { reused: true } : {}),
       ...(verdict.message && verdict.status !== 'pass' ? { message: verdict.message.slice(0, 4000) } : {}),
       ...(Object.keys(verdict.measured).length ? { measured: verdict.measured } : {}),
       at: new Date().toISOString(),
@@ -183,11 +192,19 @@ export class TrialState {
     await this.save()
   }
 
-  /** Atomically, so a reader (or a killed run) never sees half a file. */
-  private async save(): Promise<void> {
+  /**
+   * Atomically, so a reader (or a killed run) never sees half a file; one write at a time, in the
+   * order of the transitions, however many of them are in flight (checks, the judge, evidence).
+   */
+  private save(): Promise<void> {
     const file = path.join(this.dir, 'trial.json')
     const tmp = `${file}.${process.pid}.tmp`
-    await writeFile(tmp, `${JSON.stringify(TrialRecordSchema.parse(this.record), null, 2)}\n`)
-    await rename(tmp, file)
+    const text = `${JSON.stringify(TrialRecordSchema.parse(this.record), null, 2)}\n`
+    const write = async () => {
+      await writeFile(tmp, text)
+      await rename(tmp, file)
+    }
+    this.saving = this.saving.then(write, write)
+    return this.saving
   }
 }

@@ -1,9 +1,13 @@
+import { createHash } from 'node:crypto'
+import { readdirSync, readFileSync } from 'node:fs'
 import { readFile, writeFile } from 'node:fs/promises'
 import path from 'node:path'
 import type { TrialLimits } from '../config/limits.ts'
 import type { ModelSpec } from '../config/models.ts'
+import { PYTHON_PACKAGE_DIR } from '../config/paths.ts'
 import type { Condition, RunSettings } from '../config/settings.ts'
 import type { Goal } from '../goal/schema.ts'
+import { withSlot } from '../models/broker.ts'
 import type { ModelClient } from '../models/client.ts'
 import { providerOf, strategyOf } from '../models/providers/index.ts'
 import { ModelMismatchError, ProviderError } from '../models/types.ts'
@@ -33,8 +37,13 @@ interface TrialInput {
   settings: RunSettings
   limits: TrialLimits
   client: ModelClient
+  /** The run's broker: notebooks take one of the machine's execution slots (`execution.parallel`). */
+  brokerUrl?: string
   onWarning?: (message: string) => void
 }
+
+/** Notebooks share the machine's cores across every worker; model calls have their own limits. */
+const EXECUTION_SLOTS = 'notebooks on this machine'
 
 export interface TrialOutcome {
   state: TrialState
@@ -127,16 +136,23 @@ async function pipeline(input: TrialInput, outcome: TrialOutcome, deadline: Abor
   const kernel = startKernelAhead(settings.execution, { again: strategy === 'driver-navigator' })
   startAnalyses()
   const execute = async (notebook: string): Promise<ExecutionReport> => {
-    const execution = await executeNotebook({
-      notebook,
-      trialDir: state.dir,
-      totalTimeoutSeconds: input.goal.timeoutSeconds,
-      results: resultsNeeded(input.goal.checks),
-      settings: settings.execution,
-      signal: deadline,
-      kernel,
-      ...(input.onWarning ? { onWarning: input.onWarning } : {}),
-    })
+    const slot = { key: EXECUTION_SLOTS, limit: settings.execution.parallel, leaseMs: input.limits.executionMs }
+    const execution = await withSlot(
+      input.brokerUrl,
+      slot,
+      () =>
+        executeNotebook({
+          notebook,
+          trialDir: state.dir,
+          totalTimeoutSeconds: input.goal.timeoutSeconds,
+          results: resultsNeeded(input.goal.checks),
+          settings: settings.execution,
+          signal: deadline,
+          kernel,
+          ...(input.onWarning ? { onWarning: input.onWarning } : {}),
+        }),
+      deadline,
+    )
     if (deadline.aborted) return execution // cut off: not a result the trial keeps
     outcome.execution = execution
     await state.executed(notebook, execution)
@@ -191,14 +207,42 @@ function conclusion(
 
 /** Everything that can change this trial's outcome, hashed (see store/cache.ts). */
 function cacheKey(input: TrialInput, plan: PromptPlan): string {
+  // how many notebooks run at once changes when, not what: not part of the key
+  const { parallel: _when, ...execution } = input.settings.execution
   return trialKey({
     identity: providerOf(input.model).identity(input.model),
     promptHash: plan.hash,
     goalHash: input.goal.hash,
     condition: input.condition.name,
     sample: input.sample,
-    execution: { ...input.settings.execution, timeoutSeconds: input.goal.timeoutSeconds },
+    execution: { ...execution, timeoutSeconds: input.goal.timeoutSeconds },
+    environment: executionEnvironment(),
   })
+}
+
+let environment: string | undefined
+/**
+ * What a notebook runs on, as content: the Python lock (TVB, numpy, … versions) and the harness's
+ * Python side (runner, kernel, probe, sandbox confinement). Changing either can change any trial's
+ * execution, so a cached trial made on another environment is not reused. Read once per worker.
+ */
+function executionEnvironment(): string {
+  if (environment) return environment
+  const sha = createHash('sha256')
+  const code = path.join(PYTHON_PACKAGE_DIR, 'skilldelta_py')
+  const files = [
+    path.join(PYTHON_PACKAGE_DIR, 'requirements.lock'),
+    ...readdirSync(code)
+      .filter((f) => f.endsWith('.py'))
+      .sort()
+      .map((f) => path.join(code, f)),
+  ]
+  for (const file of files)
+    sha
+      .update(`${path.basename(file)}\0`)
+      .update(readFileSync(file))
+      .update('\0')
+  return (environment = sha.digest('hex'))
 }
 
 /** A cache hit: the trial directory was restored; its record and execution report come back with it. */

