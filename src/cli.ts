@@ -3,6 +3,7 @@ import { writeFile } from 'node:fs/promises'
 import path from 'node:path'
 import { parseArgs } from 'node:util'
 import { goalsCommand } from './commands/goals.ts'
+import { ImproveInputError, improveCommand } from './commands/improve.ts'
 import { projectSettings } from './commands/project.ts'
 import { lintCommand } from './commands/lint.ts'
 import { fixturesCommand, suiteCommand } from './commands/oracles.ts'
@@ -18,6 +19,7 @@ import { compileGoal } from './harness/goal/compile.ts'
 import { executeNotebook } from './harness/notebook/execute.ts'
 import { buildAblation, METRICS, type MetricName } from './harness/report/ablation.ts'
 import { baselineFrom, DEFAULT_MARGIN, formatGate, gate, readBaseline, writeBaseline } from './harness/report/gate.ts'
+import { analyzeFailures, formatFailuresMarkdown, writeFailures } from './harness/report/failures.ts'
 import { agreement, calibration, formatAgreement, formatCalibration } from './harness/report/judge-quality.ts'
 import { formatPlan, pilotSources, planRow, statedSource, type PlanReport } from './harness/report/plan.ts'
 import { formatSummary, judgeSkipNote, summariseRecords } from './harness/report/summary.ts'
@@ -48,6 +50,24 @@ Usage:
   skilldelta gate --run <run id> [--results results] [--baseline results/baseline.json] [--margin 0.1]
       Compare a run with the baseline, paired by (model, condition, goal). Exit 1 on a regression
       (the whole 95% CI of new − baseline below −margin); drops within the noise are reported.
+  skilldelta analyze --run <run id> [--results results]
+      The run's failures in clusters: crashes by exception, TVB symbol and failing operation; objective
+      checks that failed with their measured numbers; judge reasons for notebooks that scored low; each
+      with counts per model and condition, example trials and the skills offered and read. Writes
+      results/<run id>/failures.md and failures.json.
+  skilldelta improve --teacher <model> --student <model>[,<model>…] --train <glob> --holdout <glob>
+                     [--budget 10iterations|500000tokens|90minutes]... [--samples 2] [--patience 3]
+                     [--target <score>] [--revalidate 3] [--margin 0.1] [--skill-tokens 1200]
+                     [--skills <start library dir>] [--offer all|select] [--metric objective|judge]
+                     [--final fresh|reuse] [--id <study id>] [--config vitest.config.ts]
+      The improvement loop on the skill library: an A/A run measures the noise floor; then each iteration
+      gives the teacher one failure cluster of the champion on the train goals, screens its proposed change
+      (format, size, security, leaks, TVB names, code run in the sandbox), evaluates champion vs candidate
+      (K samples × every student, paired by goal, as two conditions of one Vitest run), keeps it only when
+      the gain's lower 95% bound is above 0 and above the A/A floor, and confirms it on the holdout goals
+      the teacher never sees. Every decision: results/<study id>/results.tsv; accepted libraries: commits on
+      the branch skilldelta/improve-<id> (snapshots outside git). Stops on a budget, --patience consecutive
+      rejections or --target; prints start vs end library per student. Killed, the same command resumes.
   skilldelta plan --effect <Δ> [--from <run id> | --sd <σ>] [--icc <ρ>] [--metric objective|judge]
                   [--power 0.8] [--samples 5] [--results results]
       Before paying for a run: the goals × samples per cell each comparison needs for that power to
@@ -274,6 +294,63 @@ async function loadRunWith<T extends TrialView>(
   return { results, run, ...loaded }
 }
 
+async function analyze(values: Values): Promise<number> {
+  const { results, run, records, unfinished } = await loadWholeRun('analyze', values)
+  const root = process.cwd()
+  const failures = await analyzeFailures(records, { runId: run, root, unfinished: unfinished.length })
+  const dir = path.join(results, run)
+  await writeFailures(dir, failures, root)
+  // cluster titles and examples quote notebooks: print them terminal-safe
+  console.log(terminalSafe(formatFailuresMarkdown(failures, dir, root).split('\n## ')[0]!))
+  console.log(`\nwrote ${path.relative(root, path.join(dir, 'failures.md'))} and failures.json`)
+  return 0
+}
+
+async function improve(values: Values): Promise<number> {
+  const list = (name: string): string[] =>
+    (Array.isArray(values[name]) ? (values[name] as string[]) : [])
+      .flatMap((v) => v.split(','))
+      .map((v) => v.trim())
+      .filter(Boolean)
+  const number = (name: string): number | undefined => {
+    const raw = text(values, name)
+    if (raw === undefined) return undefined
+    const value = Number(raw)
+    if (!Number.isFinite(value)) throw new UsageError(`skilldelta improve: --${name} must be a number (got "${raw}")`)
+    return value
+  }
+  const teacher = text(values, 'teacher')
+  if (!teacher) throw new UsageError('skilldelta improve: --teacher <model> is required', true)
+  const settings = await settingsFor('improve', values)
+  const optional = (name: string, value: string | number | undefined) => (value === undefined ? {} : { [name]: value })
+  try {
+    return await improveCommand(settings, {
+      teacher,
+      students: list('student'),
+      train: Array.isArray(values.train) ? (values.train as string[]) : [],
+      holdout: Array.isArray(values.holdout) ? (values.holdout as string[]) : [],
+      budgets: Array.isArray(values.budget) ? (values.budget as string[]) : [],
+      ...optional('samples', number('samples')),
+      ...optional('patience', number('patience')),
+      ...optional('target', number('target')),
+      ...optional('revalidate', number('revalidate')),
+      ...optional('margin', number('margin')),
+      ...optional('skillTokens', number('skill-tokens')),
+      ...optional('id', text(values, 'id')),
+      ...optional('skills', text(values, 'skills')),
+      ...optional('offer', text(values, 'offer')),
+      ...optional('metric', text(values, 'metric')),
+      ...optional('final', text(values, 'final')),
+      ...optional('config', text(values, 'config')),
+    })
+  } catch (error) {
+    if (error instanceof ImproveInputError) throw new UsageError(`skilldelta improve: ${error.message}`)
+    // an evaluation that could not complete, a teacher that is down: the study stops; the same command resumes
+    console.error(terminalSafe(`skilldelta improve: ${(error as Error).message}`))
+    return 1
+  }
+}
+
 async function merge(sources: string[], values: Values): Promise<number> {
   const run = text(values, 'run')
   if (!run) throw new UsageError('skilldelta merge: --run <run id> is required')
@@ -422,12 +499,45 @@ const OPTIONS = {
   condition: { type: 'string' },
   set: { type: 'string' },
   config: { type: 'string' },
+  teacher: { type: 'string' },
+  student: { type: 'string', multiple: true },
+  train: { type: 'string', multiple: true },
+  holdout: { type: 'string', multiple: true },
+  budget: { type: 'string', multiple: true },
+  patience: { type: 'string' },
+  target: { type: 'string' },
+  revalidate: { type: 'string' },
+  'skill-tokens': { type: 'string' },
+  id: { type: 'string' },
+  skills: { type: 'string' },
+  offer: { type: 'string' },
+  final: { type: 'string' },
   help: { type: 'boolean', short: 'h' },
 } as const
 
 /** Which options each command takes: any other is a usage error (exit 2), not silently ignored. */
 const ACCEPTS: Record<string, (keyof typeof OPTIONS)[]> = {
   merge: ['run', 'results'],
+  analyze: ['run', 'results'],
+  improve: [
+    'teacher',
+    'student',
+    'train',
+    'holdout',
+    'budget',
+    'samples',
+    'patience',
+    'target',
+    'revalidate',
+    'margin',
+    'skill-tokens',
+    'id',
+    'skills',
+    'offer',
+    'metric',
+    'final',
+    'config',
+  ],
   gate: ['run', 'results', 'baseline', 'margin'],
   judge: ['run', 'with', 'good', 'bad', 'results'],
   baseline: ['run', 'results', 'out', 'metric'],
@@ -512,6 +622,12 @@ async function main(argv: string[]): Promise<number> {
   switch (command) {
     case 'merge':
       return merge(rest, values)
+    case 'improve':
+      if (rest.length) throw new UsageError(`skilldelta improve: unexpected argument "${rest[0]}"`, true)
+      return improve(values)
+    case 'analyze':
+      if (rest.length) throw new UsageError(`skilldelta analyze: unexpected argument "${rest[0]}"`, true)
+      return analyze(values)
     case 'gate':
       return gateCommand(values)
     case 'judge':

@@ -119,7 +119,7 @@ export function selectCommand(
     return 0
   }
   const plan = planPrompt(goal, condition, settings, model)
-  const { set } = usableSkills(settings)
+  const { set } = usableSkills(settings, condition)
   const candidates = plan.candidates ?? []
   if (options.json) {
     const out = {

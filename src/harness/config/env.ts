@@ -31,6 +31,11 @@ const EnvSchema = z.object({
     .string()
     .regex(/^[A-Za-z0-9][A-Za-z0-9._-]*$/, 'a suite name from vitest.config.ts (`suites:`)')
     .optional(),
+  /**
+   * A JSON file (skilldelta.arms/1, written by `skilldelta improve`): the goals, conditions and samples
+   * of one evaluation, in place of the config's include, conditions and epochs.
+   */
+  SKILLDELTA_ARMS: z.string().min(1).optional(),
   /** all | fast: add the `oracles` project (every oracle and negative control; see `skilldelta oracles`). */
   SKILLDELTA_ORACLES: z.enum(['all', 'fast']).optional(),
   /** 1: keep harness frames in stack traces. */
@@ -63,7 +68,14 @@ export function readEnv(env: NodeJS.ProcessEnv = process.env): Env {
  * The CLI's choices for the Vitest run it starts in this process: the config reads them back with
  * readEnv() when Vitest evaluates it (the one channel a config has; nothing else writes SKILLDELTA_*).
  */
-export function chooseForRun(choice: { suite?: string; oracles?: 'all' | 'fast' }): void {
+export function chooseForRun(choice: {
+  suite?: string
+  oracles?: 'all' | 'fast'
+  runId?: string
+  arms?: string
+}): void {
   if (choice.suite !== undefined) process.env.SKILLDELTA_SUITE = choice.suite
   if (choice.oracles !== undefined) process.env.SKILLDELTA_ORACLES = choice.oracles
+  if (choice.runId !== undefined) process.env.SKILLDELTA_RUN_ID = choice.runId
+  if (choice.arms !== undefined) process.env.SKILLDELTA_ARMS = choice.arms
 }

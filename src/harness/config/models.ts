@@ -54,6 +54,11 @@ const common = {
    * for endpoints without schemas) or none (the prompt asks; replies are still validated).
    */
   structured_output: z.enum(['json_schema', 'json_object', 'none']).optional(),
+  /** What the model costs, in US$ per million tokens in and out (the cost columns of `skilldelta improve`). */
+  price: z
+    .object({ input: z.number().min(0), output: z.number().min(0) })
+    .strict()
+    .optional(),
 }
 
 const ModelSpecSchema = z.discriminatedUnion('provider', [
@@ -178,6 +183,12 @@ export function loadModelsFile(file: string): ModelsFile {
     judges: parsed.data.judges.map(resolveFiles),
     ...(parsed.data.judge ? { judge: parsed.data.judge } : {}),
   }
+}
+
+/** A call's cost in US$ from the model's price; null when models.yaml gives none. */
+export function costOf(model: Pick<ModelSpec, 'price'>, tokensIn: number, tokensOut: number): number | null {
+  if (!model.price) return null
+  return (tokensIn * model.price.input + tokensOut * model.price.output) / 1e6
 }
 
 export const structuredOutputOf = (model: ModelSpec): 'json_schema' | 'json_object' | 'none' =>

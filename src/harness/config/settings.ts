@@ -1,4 +1,4 @@
-import { existsSync } from 'node:fs'
+import { existsSync, readFileSync } from 'node:fs'
 import { availableParallelism } from 'node:os'
 import path from 'node:path'
 import { z } from 'zod'
@@ -38,12 +38,59 @@ const ConditionSchema = z
      * length (skills/placebo.ts), so a gain over it is not just "a longer prompt". Inline only.
      */
     placebo: z.boolean().optional(),
+    /**
+     * A skill library of its own: this condition's skills come from this directory (relative to the
+     * project) instead of `skillsDir`. Two conditions of one run can so compare two libraries (the
+     * improvement loop's champion and candidate, each a snapshot).
+     */
+    skillsDir: z.string().min(1).optional(),
+    /**
+     * The index of this condition's first sample (default 0): its samples are firstSample …
+     * firstSample + epochs − 1. An arm that must draw fresh samples — an A/A copy, a re-validation —
+     * starts past the ones already drawn (samples are part of the model-call and trial cache keys).
+     */
+    firstSample: z.number().int().min(0).optional(),
   })
   .strict()
   .refine((c) => !c.placebo || (c.skills !== 'none' && c.delivery !== 'on-demand'), {
     message: 'a placebo condition needs skills (select, all or names) to match in length, delivered inline',
   })
+  .refine((c) => c.skillsDir === undefined || c.skills !== 'none', {
+    message: 'a condition with its own skillsDir must offer skills (select, all or names)',
+  })
 export type Condition = z.infer<typeof ConditionSchema>
+
+/**
+ * The arms of one evaluation, from a JSON file (SKILLDELTA_ARMS): the goal files, the conditions
+ * (each may bring its own skill library and first sample) and the samples per cell, in place of the
+ * config's include, conditions and epochs. `skilldelta improve` writes one per evaluation, so each is
+ * an ordinary run (cache, records, Vitest UI): `SKILLDELTA_ARMS=<file> npx vitest --ui --project <model>`.
+ */
+export const ArmsPlanSchema = z
+  .object({
+    schema: z.literal('skilldelta.arms/1'),
+    /** Goal files or globs, relative to the project root. */
+    include: z.array(z.string().min(1)).min(1),
+    conditions: z.array(ConditionSchema).min(1),
+    epochs: z.number().int().min(1),
+  })
+  .strict()
+export type ArmsPlan = z.infer<typeof ArmsPlanSchema>
+
+export function readArmsPlan(file: string): ArmsPlan {
+  let raw: unknown
+  try {
+    raw = JSON.parse(readFileSync(file, 'utf8'))
+  } catch (error) {
+    throw new Error(`SKILLDELTA_ARMS="${file}": cannot read it (${(error as Error).message})`)
+  }
+  const parsed = ArmsPlanSchema.safeParse(raw)
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]!
+    throw new Error(`SKILLDELTA_ARMS="${file}": ${issue.path.join('.') || '(file)'}: ${issue.message}`)
+  }
+  return parsed.data
+}
 
 const builtin = (name: (typeof BUILTIN_CONDITIONS)[number]): Condition => {
   if (name === 'one_shot') return { name, skills: 'none', example: 'auto' }
@@ -187,6 +234,8 @@ export interface Settings {
   include: string[]
   /** The suite chosen with SKILLDELTA_SUITE, if any. */
   suite?: string
+  /** SKILLDELTA_ARMS: the evaluation plan this run's goals, conditions and epochs come from. */
+  arms?: string
   /** SKILLDELTA_ORACLES: the oracle bench's project is part of this run. */
   oracles?: 'all' | 'fast'
   /** Folder name → tier, over the built-in aliases. */
@@ -228,6 +277,10 @@ export function newRunId(now = new Date()): string {
   return `${stamp}-${Math.random().toString(36).slice(2, 6)}`
 }
 
+/** The skill library a condition offers: its own (a snapshot), or the run's. */
+export const skillsDirOf = (settings: Pick<Settings, 'skillsDir'>, condition: Condition): string =>
+  condition.skillsDir ?? settings.skillsDir
+
 /** Isolation is never silently off: "auto" means bubblewrap, required; only an explicit "none" runs without. */
 export function effectiveSandbox(mode: ExecutionSettings['sandbox']): ExecutionSettings['sandbox'] {
   return mode === 'auto' ? 'bwrap' : mode
@@ -253,17 +306,21 @@ export function resolveSettings(
   const parsed = SkilldeltaOptionsSchema.parse(options)
   const env = readEnv(raw)
   const sandbox = effectiveSandbox(env.SKILLDELTA_SANDBOX ?? parsed.execution.sandbox)
+  const arms = env.SKILLDELTA_ARMS ? readArmsPlan(path.resolve(root, env.SKILLDELTA_ARMS)) : undefined
+  const given: (Condition | (typeof BUILTIN_CONDITIONS)[number])[] = arms?.conditions ?? parsed.conditions
+  const conditions = given.map((c) => (typeof c === 'string' ? builtin(c) : c))
   return {
     root,
     modelsFile: path.resolve(root, parsed.models),
-    include: suiteGlobs(parsed, env.SKILLDELTA_SUITE),
+    include: arms?.include ?? suiteGlobs(parsed, env.SKILLDELTA_SUITE),
     ...(env.SKILLDELTA_SUITE ? { suite: env.SKILLDELTA_SUITE } : {}),
+    ...(env.SKILLDELTA_ARMS ? { arms: path.resolve(root, env.SKILLDELTA_ARMS) } : {}),
     ...(env.SKILLDELTA_ORACLES ? { oracles: env.SKILLDELTA_ORACLES } : {}),
     tiers: parsed.tiers,
-    conditions: parsed.conditions.map((c) => (typeof c === 'string' ? builtin(c) : c)),
+    conditions: conditions.map((c) => (c.skillsDir ? { ...c, skillsDir: path.resolve(root, c.skillsDir) } : c)),
     ...(parsed.reference ? { reference: parsed.reference } : {}),
     margin: parsed.margin,
-    epochs: env.SKILLDELTA_EPOCHS ?? parsed.epochs,
+    epochs: arms?.epochs ?? env.SKILLDELTA_EPOCHS ?? parsed.epochs,
     resultsDir: path.resolve(root, parsed.resultsDir),
     skillsDir: path.resolve(root, parsed.skillsDir),
     skills: parsed.skills,

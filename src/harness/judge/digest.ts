@@ -64,7 +64,7 @@ interface DigestOptions {
 }
 
 // zero-width and bidi controls hide or reorder text a human reviewer would see differently
-const INVISIBLE = /[\u00ad\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff]/g
+export const INVISIBLE = /[\u00ad\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff]/g
 
 /** Letters from other scripts that look like Latin ones (the common homoglyphs), folded before matching. */
 const CONFUSABLES: Record<string, string> = Object.fromEntries(

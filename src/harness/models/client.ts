@@ -69,7 +69,7 @@ export class ModelClient {
       const cached = await readCall<ModelReply>(dir, key)
       if (cached) return { ...cached, toolCalls: cached.toolCalls ?? [], cached: true, attempts: 0 }
     }
-    const reply = await this.withRetries(model, request, options.signal)
+    const reply = await this.withRetries(model, request, options.signal, options.sample)
     if (mode !== 'off') await writeCall(dir, key, { ...reply, cached: false })
     return reply
   }
@@ -93,12 +93,18 @@ export class ModelClient {
     )
   }
 
-  private async withRetries(model: ModelSpec, request: CompletionRequest, signal?: AbortSignal): Promise<ModelReply> {
+  private async withRetries(
+    model: ModelSpec,
+    request: CompletionRequest,
+    signal?: AbortSignal,
+    sample?: number,
+  ): Promise<ModelReply> {
     const provider = providerOf(model)
     const context = {
       env: this.env,
       ...(this.options.fixtureUrl ? { fixtureUrl: this.options.fixtureUrl } : {}),
       ...(signal ? { signal } : {}),
+      ...(sample !== undefined ? { sample } : {}),
     }
     const slot = { key: provider.concurrencyKey(model), limit: model.concurrency, leaseMs: attemptLeaseMs(model) }
     const started = performance.now()

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto'
 import { appendFileSync, readFileSync } from 'node:fs'
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http'
 import type { AddressInfo } from 'node:net'
@@ -11,7 +12,16 @@ import { definedOnly, estimateTokens } from '../util/defined.ts'
  * A real HTTP server on loopback that speaks the OpenAI chat-completions wire protocol and
  * replays scripted replies. Trials talk to it through the real `openai` client, so the whole
  * path (HTTP, JSON, usage, model id) runs in tests and CI without a model.
+ *
+ * A rule's reply depends on what the prompt contains (`when`), and may be drawn at random from
+ * `one_of` — seeded, so the same task and sample always draw the same reply. The draw depends on
+ * the script's `seed`, the model, the last user message (the task) and the sample index (sent by the
+ * fixture provider in a header), not on the system prompt: two skill libraries given the same task
+ * are compared on the same draws (common random numbers), while fresh samples draw anew.
  */
+
+/** The request header carrying the trial's sample index (the fixture provider sets it). */
+export const SAMPLE_HEADER = 'x-skilldelta-sample'
 
 const ReplyRuleSchema = z
   .object({
@@ -41,6 +51,26 @@ const ReplyRuleSchema = z
     drop_first_cell: z.boolean().default(false),
     /** Reply with this text verbatim. */
     text: z.string().optional(),
+    /**
+     * Reply with one of these, drawn at random by weight: seeded by the script's `seed`, the model,
+     * the task (last user message) and the sample index, so a run is reproducible.
+     */
+    one_of: z
+      .array(
+        z
+          .object({
+            weight: z.number().positive().default(1),
+            notebook: z.string().optional(),
+            text: z.string().optional(),
+            drop_first_cell: z.boolean().default(false),
+          })
+          .strict()
+          .refine((c) => (c.notebook === undefined) !== (c.text === undefined), {
+            message: 'each choice needs either `notebook` (a script file) or `text`',
+          }),
+      )
+      .min(1)
+      .optional(),
     /** Claim to be this model in the response (to test the harness's model-id check). */
     respond_as: z.string().optional(),
     /** Misbehave first: the next `times` matching requests get this fault, then the reply (default: always). */
@@ -58,14 +88,21 @@ const ReplyRuleSchema = z
   .strict()
   .refine(
     (rule) =>
-      [rule.notebook, rule.text, rule.tool_calls, rule.add_cells_from].some((v) => v !== undefined) &&
-      !(rule.notebook && rule.text),
+      [rule.notebook, rule.text, rule.tool_calls, rule.add_cells_from, rule.one_of].some((v) => v !== undefined) &&
+      [rule.notebook, rule.text, rule.one_of].filter((v) => v !== undefined).length <= 1,
     {
-      message: 'each reply needs `text`, `notebook` (a script file), `tool_calls` or `add_cells_from`',
+      message:
+        'each reply needs one of `text`, `notebook` (a script file) or `one_of`, or `tool_calls` / `add_cells_from`',
     },
   )
 
-const FixtureScriptSchema = z.object({ replies: z.array(ReplyRuleSchema).min(1) }).strict()
+const FixtureScriptSchema = z
+  .object({
+    /** Seeds every `one_of` draw of the script. */
+    seed: z.number().int().default(0),
+    replies: z.array(ReplyRuleSchema).min(1),
+  })
+  .strict()
 
 interface FixtureFault {
   status?: number
@@ -82,6 +119,9 @@ export interface FixtureReply {
   turn?: number
   toolCalls?: { name: string; arguments: Record<string, unknown> }[]
   content: string
+  /** Seeded alternatives to `content` (one_of), each with its weight, and the script's seed. */
+  choices?: { weight: number; content: string }[]
+  seed?: number
   respondAs?: string
   fault?: FixtureFault
 }
@@ -124,11 +164,43 @@ export function loadFixtureScript(file: string): FixtureReply[] {
           }),
         }
       : {}),
+    ...(rule.one_of
+      ? {
+          seed: parsed.data.seed,
+          choices: rule.one_of.map((choice) => ({
+            weight: choice.weight,
+            content: choice.text ?? notebookReply(script(choice.notebook!, choice.drop_first_cell)),
+          })),
+        }
+      : {}),
     content:
       rule.text ??
       (rule.notebook === undefined ? '' : undefined) ??
       notebookReply(script(rule.notebook!, rule.drop_first_cell)),
   }))
+}
+
+/** A uniform number in [0, 1) from the seed, the model, the task and the sample: the same inputs, the same draw. */
+export function seededDraw(seed: number, model: string, task: string, sample: number): number {
+  const digest = createHash('sha256').update(`${seed}\u0000${model}\u0000${task}\u0000${sample}`).digest()
+  return digest.readUInt32BE(0) / 2 ** 32
+}
+
+/** The choice a draw `u` in [0, 1) lands on, by cumulative weight. */
+export function choose<T extends { weight: number }>(choices: T[], u: number): T {
+  const total = choices.reduce((sum, c) => sum + c.weight, 0)
+  let edge = 0
+  for (const choice of choices) {
+    edge += choice.weight / total
+    if (u < edge) return choice
+  }
+  return choices.at(-1)!
+}
+
+/** What a request asked, as a short stable key (tests match logged requests to trials' prompt.json). */
+export function requestFingerprint(messages: { role: string; content: unknown }[]): string {
+  const pairs = messages.map((m) => [m.role, textOf(m.content)])
+  return createHash('sha256').update(JSON.stringify(pairs)).digest('hex').slice(0, 16)
 }
 
 /** A percent-format script without its first `# %%` cell. */
@@ -363,8 +435,20 @@ export async function startFixtureServer(
       return sendError(res, protocol, 400, `malformed chat request: ${(error as Error).message}`, 'invalid_request')
     }
     requests.push({ model: body.model, messages: body.messages, body })
-    // tests and users can count real model calls across processes
-    if (options.log) appendFileSync(options.log, `${JSON.stringify({ model: body.model, protocol })}\n`)
+    const prompt = textOf(body.messages.filter((m) => m.role === 'user').at(-1)?.content)
+    const sampleHeader = Number.parseInt(String(req.headers[SAMPLE_HEADER] ?? '0'), 10)
+    const sample = Number.isFinite(sampleHeader) && sampleHeader >= 0 ? sampleHeader : 0
+    // tests and users can count real model calls across processes, and see what each one asked
+    if (options.log) {
+      const line = {
+        model: body.model,
+        protocol,
+        sample,
+        prompt: requestFingerprint(body.messages),
+        asked: (prompt.split('\n').find((l) => l.trim()) ?? '').trim().slice(0, 80),
+      }
+      appendFileSync(options.log, `${JSON.stringify(line)}\n`)
+    }
     const replies = scripts[body.model]
     if (!replies) {
       return sendError(
@@ -375,7 +459,6 @@ export async function startFixtureServer(
         'model_not_found',
       )
     }
-    const prompt = textOf(body.messages.filter((m) => m.role === 'user').at(-1)?.content)
     const system = textOf(body.messages.find((m) => m.role === 'system')?.content)
     const turn = body.messages.filter((m) => m.role === 'assistant').length
     const reply = replies.find(
@@ -416,10 +499,13 @@ export async function startFixtureServer(
     const promptTokens = body.messages.reduce((sum, m) => sum + estimateTokens(textOf(m.content)), 0)
     // a scripted judge echoes the fence it was shown, as a real one must ({{fence}} in its reply)
     const fence = /<(notebook-[0-9a-f]{16})>/.exec(body.messages.map((m) => textOf(m.content)).join('\n'))?.[1]
+    const content = reply.choices
+      ? choose(reply.choices, seededDraw(reply.seed ?? 0, body.model, prompt, sample)).content
+      : reply.content
     const payload = completion(
       protocol,
       reply.respondAs ?? body.model,
-      fence ? reply.content.replaceAll('{{fence}}', fence) : reply.content,
+      fence ? content.replaceAll('{{fence}}', fence) : content,
       promptTokens,
       counter,
       reply.toolCalls ?? [],

@@ -51,6 +51,11 @@ export interface ProviderContext {
   fixtureUrl?: string
   env: NodeJS.ProcessEnv
   signal?: AbortSignal
+  /**
+   * The trial's sample index. Only the fixture server reads it (a scripted model draws its seeded
+   * reply per sample, as a real model samples anew); real backends are not told.
+   */
+  sample?: number
 }
 
 /**

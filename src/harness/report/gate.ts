@@ -87,6 +87,9 @@ export async function writeBaseline(file: string, baseline: Baseline): Promise<v
 
 export type Verdict = 'regression' | 'noise' | 'unchanged' | 'improvement'
 
+/** A regression: the whole 95 % interval of the paired Δ lies below −margin (a drop within the noise is not one). */
+export const regressed = (change: Pick<PairedDelta, 'ci'>, margin: number): boolean => change.ci[1] < -margin
+
 interface GateRow {
   model: string
   condition: string
@@ -134,7 +137,7 @@ export function gate(
     const interval =
       `Δ ${change.delta.toFixed(2)} [${fixed(lo)}, ${fixed(hi)}] ` +
       `over ${change.n} goals (MDE ${fixed(change.mde)}; ${change.method})`
-    if (hi < -margin)
+    if (regressed(change, margin))
       rows.push({
         model,
         condition,

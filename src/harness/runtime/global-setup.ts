@@ -1,6 +1,6 @@
 import type { TestProject } from 'vitest/node'
 import type { ModelSpec } from '../config/models.ts'
-import type { RunSettings } from '../config/settings.ts'
+import { skillsDirOf, type Condition, type RunSettings } from '../config/settings.ts'
 import { loadRubric } from '../judge/rubric.ts'
 import { startBroker, type Broker } from '../models/broker.ts'
 import { loadFixtureScript, startFixtureServer, type FixtureServer } from '../models/fixture-server.ts'
@@ -67,12 +67,20 @@ async function checkSandbox(settings: RunSettings): Promise<void> {
 /**
  * Every SKILL.md, validated before any model call: with problems the run stops listing all of them
  * (or, with `skills.onError: skip`, says once which skills it runs without). Only runs whose
- * conditions offer skills read them.
+ * conditions offer skills read them; a condition with its own library (`skillsDir`) has it checked too.
  */
 function checkSkills(settings: RunSettings): void {
   const users = settings.conditions.filter((c) => c.skills !== 'none')
-  if (users.length === 0) return
-  const set = loadSkills(settings.skillsDir, { maxBytes: settings.skills.maxBytes })
+  const libraries = new Map<string, Condition[]>()
+  for (const condition of users) {
+    const dir = skillsDirOf(settings, condition)
+    libraries.set(dir, [...(libraries.get(dir) ?? []), condition])
+  }
+  for (const [dir, conditions] of libraries) checkLibrary(settings, dir, conditions)
+}
+
+function checkLibrary(settings: RunSettings, dir: string, users: Condition[]): void {
+  const set = loadSkills(dir, { maxBytes: settings.skills.maxBytes })
   const errors = set.problems.filter((p) => p.severity === 'error').map(formatSkillProblem)
   const warnings = set.problems.filter((p) => p.severity === 'warning').map(formatSkillProblem)
   const names = new Set(set.skills.map((s) => s.name))
@@ -80,25 +88,28 @@ function checkSkills(settings: RunSettings): void {
   for (const condition of users) {
     if (!Array.isArray(condition.skills)) continue
     for (const name of condition.skills.filter((n) => !names.has(n) && !broken.has(n)))
-      errors.push(`condition "${condition.name}": no skill named "${name}" under ${settings.skillsDir}`)
+      errors.push(`condition "${condition.name}": no skill named "${name}" under ${dir}`)
   }
   for (const name of settings.skills.always.filter((n) => !names.has(n) && !broken.has(n)))
-    errors.push(`skills.always: no skill named "${name}" under ${settings.skillsDir}`)
+    errors.push(`skills.always: no skill named "${name}" under ${dir}`)
   if (set.skills.length === 0 && set.invalid.length === 0) {
     const named = users.map((c) => `"${c.name}"`).join(', ')
     stop(
-      `condition(s) ${named} offer skills, but there is no SKILL.md under ${settings.skillsDir}: ` +
+      `condition(s) ${named} offer skills, but there is no SKILL.md under ${dir}: ` +
         'add skills (a folder per skill with a SKILL.md), or leave those conditions out of `conditions`',
     )
   }
   if (warnings.length)
-    warnOnce('skill-warnings', `[skilldelta] ${warnings.length} skill warning(s):\n${warnings.join('\n')}`)
+    warnOnce(`skill-warnings ${dir}`, `[skilldelta] ${warnings.length} skill warning(s):\n${warnings.join('\n')}`)
   if (errors.length === 0) return
   const list = `${errors.length} problem(s) in the skills:\n${errors.join('\n')}`
   const usable = set.skills.length > 0 && errors.length === set.problems.filter((p) => p.severity === 'error').length
   if (settings.skills.onError === 'skip' && usable) {
     const skipped = set.invalid.map((s) => s.name).join(', ')
-    warnOnce('skill-errors', `[skilldelta] ${list}\n[skilldelta] skills.onError is "skip": running without ${skipped}`)
+    warnOnce(
+      `skill-errors ${dir}`,
+      `[skilldelta] ${list}\n[skilldelta] skills.onError is "skip": running without ${skipped}`,
+    )
     return
   }
   // the list goes to stderr as it is: an error message's "file:line:col" lines would be read as a stack

@@ -89,7 +89,10 @@ class CellTests {
   }
 }
 
-/** Register the trial for the enclosing describe block: it runs once, before the checks. */
+/**
+ * Register the trial for the enclosing describe block: it runs once, before the checks. `sample`
+ * counts from 0 within the condition; a condition that draws fresh samples starts at its firstSample.
+ */
 export function useTrial(goal: Goal, conditionName: string, sample: number): CellTests {
   const settings = run()
   const condition = settings.conditions.find((c) => c.name === conditionName)
@@ -103,7 +106,7 @@ export function useTrial(goal: Goal, conditionName: string, sample: number): Cel
     ...(judge ? { judge: { model: judge.model, attempts: settings.judge.attempts } } : {}),
   })
   const { brokerUrl } = services()
-  const cell = new TrialCell(goal, condition, sample, limits, {
+  const cell = new TrialCell(goal, condition, (condition.firstSample ?? 0) + sample, limits, {
     model: model(),
     settings,
     client: modelClient,

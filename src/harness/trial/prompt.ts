@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto'
 import { existsSync, readdirSync, readFileSync } from 'node:fs'
 import path from 'node:path'
 import type { ModelSpec } from '../config/models.ts'
-import type { Condition, Settings } from '../config/settings.ts'
+import { skillsDirOf, type Condition, type Settings } from '../config/settings.ts'
 import type { Goal } from '../goal/schema.ts'
 import type { ChatMessage } from '../models/types.ts'
 import { strategyOf } from '../models/providers/index.ts'
@@ -74,9 +74,16 @@ function exampleFor(goal: Goal, condition: Condition, settings: Settings): strin
   return chosen ? path.join(settings.oraclesDir, chosen) : undefined
 }
 
-/** The skills of a run, checked: with errors, either nothing runs (fail) or the bad skills are skipped. */
-export function usableSkills(settings: Settings): { set: SkillSet; skipped: PromptPlan['skippedSkills'] } {
-  const set = loadSkills(settings.skillsDir, { maxBytes: settings.skills.maxBytes })
+/**
+ * The skills a condition offers (its own library, or the run's), checked: with errors, either nothing
+ * runs (fail) or the bad skills are skipped.
+ */
+export function usableSkills(
+  settings: Settings,
+  condition?: Condition,
+): { set: SkillSet; skipped: PromptPlan['skippedSkills'] } {
+  const dir = condition ? skillsDirOf(settings, condition) : settings.skillsDir
+  const set = loadSkills(dir, { maxBytes: settings.skills.maxBytes })
   const errors = set.problems.filter((p) => p.severity === 'error')
   if (errors.length && settings.skills.onError === 'fail') {
     throw new Error(`${errors.length} problem(s) in SKILL.md files:\n${errors.map(formatSkillProblem).join('\n')}`)
@@ -112,16 +119,15 @@ export function planSkills(
   fixedTokens: number,
 ): SkillPlan | undefined {
   if (condition.skills === 'none') return undefined
-  const { set, skipped } = usableSkills(settings)
+  const { set, skipped } = usableSkills(settings, condition)
   const all = set.skills
+  const dir = skillsDirOf(settings, condition)
   if (all.length === 0)
-    throw new Error(
-      `condition "${condition.name}" asks for skills but there is no valid SKILL.md under ${settings.skillsDir}`,
-    )
+    throw new Error(`condition "${condition.name}" asks for skills but there is no valid SKILL.md under ${dir}`)
   if (Array.isArray(condition.skills)) {
     const missing = condition.skills.filter((name) => !all.some((s) => s.name === name))
     if (missing.length)
-      throw new Error(`condition "${condition.name}": no skill named ${missing.join(', ')} under ${settings.skillsDir}`)
+      throw new Error(`condition "${condition.name}": no skill named ${missing.join(', ')} under ${dir}`)
   }
   // single-shot has no navigator: its skills would reach the model that writes the notebook
   const singleShot = strategyOf(model) === 'single-shot'

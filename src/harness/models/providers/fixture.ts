@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto'
 import { existsSync, readFileSync } from 'node:fs'
 import type { ModelSpec } from '../../config/models.ts'
-import { loadFixtureScript } from '../fixture-server.ts'
+import { loadFixtureScript, SAMPLE_HEADER } from '../fixture-server.ts'
 import { ProviderError, sameModelId, type Provider, type ProviderContext } from '../types.ts'
 import { completeOllamaWire } from './ollama.ts'
 import { completeOpenAiWire } from './openai.ts'
@@ -40,9 +40,11 @@ export const fixtureProvider: Provider<FixtureSpec> = {
   defaultStrategy: 'single-shot',
   complete(model, request, context) {
     const url = serverUrl(model, context)
+    // the script's seeded replies are drawn per sample, as a real model samples anew
+    const headers = { [SAMPLE_HEADER]: String(context.sample ?? 0) }
     if (model.protocol === 'ollama')
-      return completeOllamaWire(model, { host: new URL(url).origin }, request, context.signal)
-    return completeOpenAiWire(model, { baseUrl: url, apiKey: 'fixture' }, request, context.signal)
+      return completeOllamaWire(model, { host: new URL(url).origin, headers }, request, context.signal)
+    return completeOpenAiWire(model, { baseUrl: url, apiKey: 'fixture', headers }, request, context.signal)
   },
   identity: (model) => ({
     provider: model.provider,

@@ -35,13 +35,16 @@ function toOllamaMessages(messages: ChatMessage[]): Message[] {
  */
 export async function completeOllamaWire(
   model: ModelSpec,
-  endpoint: { host: string; apiKey?: string | undefined },
+  endpoint: { host: string; apiKey?: string | undefined; headers?: Record<string, string> },
   request: CompletionRequest,
   signal?: AbortSignal,
 ): Promise<ProviderReply> {
   const client = new Ollama({
     host: endpoint.host,
-    ...(endpoint.apiKey ? { headers: { Authorization: `Bearer ${endpoint.apiKey}` } } : {}),
+    headers: {
+      ...endpoint.headers,
+      ...(endpoint.apiKey ? { Authorization: `Bearer ${endpoint.apiKey}` } : {}),
+    },
     // per-call cancellation and the per-call timeout from models.yaml
     fetch: (input, init) => {
       const timeout = AbortSignal.timeout(model.timeout_seconds * 1000)

@@ -60,6 +60,8 @@ function responseFormat(model: ModelSpec, format: ResponseFormat | undefined): P
 interface OpenAiEndpoint {
   baseUrl: string
   apiKey: string
+  /** Extra request headers (the fixture server's sample index). */
+  headers?: Record<string, string>
 }
 
 /**
@@ -77,6 +79,7 @@ export async function completeOpenAiWire(
     apiKey: endpoint.apiKey,
     timeout: model.timeout_seconds * 1000,
     maxRetries: 0,
+    ...(endpoint.headers ? { defaultHeaders: endpoint.headers } : {}),
   })
   let response: OpenAI.Chat.Completions.ChatCompletion
   try {
