@@ -1,4 +1,4 @@
-import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs'
+import { existsSync, readdirSync, writeFileSync } from 'node:fs'
 import { createServer } from 'node:net'
 import path from 'node:path'
 import { beforeAll, describe, expect, test } from 'vitest'
@@ -7,7 +7,7 @@ import { executeNotebook, type ExecuteOptions } from '../src/harness/notebook/ex
 import type { ExecutionReport } from '../src/harness/notebook/report.ts'
 import { bubblewrapAvailable } from '../src/harness/notebook/sandbox.ts'
 import { assessExecution } from '../src/harness/checks/executes.ts'
-import { notebookJson, printed, ROOT, tempDir } from './helpers.ts'
+import { notebookJson, printed, processesWithMarker, ROOT, tempDir } from './helpers.ts'
 
 const dir = tempDir('sd-exec-')
 let counter = 0
@@ -30,20 +30,6 @@ async function run(
     }),
     ...rest,
   })
-}
-
-/** PIDs of live processes whose environment carries this execution's sandbox marker. */
-function processesWithMarker(marker: string): number[] {
-  return readdirSync('/proc')
-    .filter((entry) => /^\d+$/.test(entry))
-    .filter((pid) => {
-      try {
-        return readFileSync(`/proc/${pid}/environ`, 'latin1').includes(`SKILLDELTA_SANDBOX_MARKER=${marker}`)
-      } catch {
-        return false
-      }
-    })
-    .map(Number)
 }
 
 describe('executing notebooks: what the kernel reports', () => {

@@ -1,4 +1,4 @@
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import { execa } from 'execa'
@@ -149,4 +149,18 @@ export async function trial(input: {
     client: testClient(input.fixtureUrl, settings.cache),
   })
   return { ...outcome, dir: outcome.state.dir, record: outcome.state.value }
+}
+
+/** PIDs of live processes whose environment carries this sandbox marker (a kernel's, an execution's). */
+export function processesWithMarker(marker: string): number[] {
+  return readdirSync('/proc')
+    .filter((entry) => /^\d+$/.test(entry))
+    .filter((pid) => {
+      try {
+        return readFileSync(`/proc/${pid}/environ`, 'latin1').includes(`SKILLDELTA_SANDBOX_MARKER=${marker}`)
+      } catch {
+        return false
+      }
+    })
+    .map(Number)
 }

@@ -1,6 +1,6 @@
 // Kernels started ahead of their notebooks (TVB already imported) must be indistinguishable from kernels
 // started on demand, and a kernel serves one notebook: nothing of one notebook reaches the next.
-import { readdirSync, readFileSync, writeFileSync } from 'node:fs'
+import { readFileSync, writeFileSync } from 'node:fs'
 import path from 'node:path'
 import { describe, expect, test } from 'vitest'
 import { runAnalysis } from '../src/harness/analysis/python.ts'
@@ -10,7 +10,7 @@ import { executeNotebook } from '../src/harness/notebook/execute.ts'
 import { startKernelAhead } from '../src/harness/notebook/kernels.ts'
 import type { ExecutionReport } from '../src/harness/notebook/report.ts'
 import { bubblewrapAvailable } from '../src/harness/notebook/sandbox.ts'
-import { notebookJson, printed, python, ROOT, tempDir } from './helpers.ts'
+import { notebookJson, printed, processesWithMarker, python, ROOT, tempDir } from './helpers.ts'
 import { z } from 'zod'
 
 const dir = tempDir('sd-kernels-')
@@ -191,17 +191,3 @@ describe('one long-lived analysis process', () => {
     expect(lint).toMatchObject({ ok: true, result: { checked: 0 } })
   })
 })
-
-/** PIDs of live processes whose environment carries this kernel's sandbox marker. */
-function processesWithMarker(marker: string): number[] {
-  return readdirSync('/proc')
-    .filter((entry) => /^\d+$/.test(entry))
-    .filter((pid) => {
-      try {
-        return readFileSync(`/proc/${pid}/environ`, 'latin1').includes(`SKILLDELTA_SANDBOX_MARKER=${marker}`)
-      } catch {
-        return false
-      }
-    })
-    .map(Number)
-}
