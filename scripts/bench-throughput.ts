@@ -42,7 +42,9 @@ function writeProject(): void {
     path.join(project, 'vitest.config.ts'),
     [
       `import { defineSkilldeltaConfig } from ${JSON.stringify(path.join(root, 'src/index.ts'))}`,
-      `export default defineSkilldeltaConfig({ conditions: [${conditions.join(', ')}] })`,
+      // the notebooks import nothing: kernels started ahead preload nothing either (a TVB notebook's
+      // kernel imports TVB while the model writes; here that would be CPU no notebook asked for)
+      `export default defineSkilldeltaConfig({ conditions: [${conditions.join(', ')}], execution: { preload: [] } })`,
     ].join('\n'),
   )
   writeFileSync(path.join(project, 'trivial.py'), '# %%\nx = sum(range(10))\nprint(x)\n')
