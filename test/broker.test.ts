@@ -80,7 +80,7 @@ describe('the concurrency broker', () => {
     )
   })
 
-  test('throttling cuts the limit once per window, successes raise it again, never outside [1, limit]', async () => {
+  test('throttling cuts the limit once per window, successes in a full window raise it again, never outside [1, limit]', async () => {
     const key = { key: 'aimd', limit: 8, leaseMs: 10_000 }
     const limit = () => broker.stats().aimd!.limit
     // eight calls in flight are throttled together: one congestion event, one cut (8 → 5.6)
@@ -93,7 +93,14 @@ describe('the concurrency broker', () => {
     // additive increase: about one more slot per window of calls that answered, up to the configured limit
     for (let i = 0; i < 3; i++) await (await acquireSlot(broker.url, key)).release({ outcome: 'ok' })
     expect(limit()).toBe(2)
+    // a limit not in use does not grow: one call at a time says nothing about room for more
     for (let i = 0; i < 100; i++) await (await acquireSlot(broker.url, key)).release({ outcome: 'ok' })
+    expect(limit()).toBe(2)
+    // windows that fill the limit raise it, up to the configured limit and no further
+    for (let window = 0; window < 40; window++) {
+      const held = await Promise.all(Array.from({ length: limit() }, () => acquireSlot(broker.url, key)))
+      for (const slot of held) await slot.release({ outcome: 'ok' })
+    }
     expect(limit()).toBe(8)
     expect(broker.stats().aimd).toMatchObject({ throttled: 16, active: 0 })
   })

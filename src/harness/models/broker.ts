@@ -11,7 +11,7 @@ import { ProviderError } from './types.ts'
  * A slot held longer than its lease (a crashed worker never releases) is reclaimed.
  *
  * The limit of a key adapts to what the provider really allows (AIMD, as TCP does): every call
- * that answered raises it by 1/limit (one per window of calls), a call the provider throttled
+ * that answered while the limit was in use raises it by 1/limit (one per window), a call throttled
  * (429, 503) cuts it to 70 % — once per window: calls sent before the last cut do not cut again —
  * and a Retry-After holds new calls back that long. It stays within [1, the configured limit], and
  * every worker shares it. A key can follow another's limit: trials are admitted per provider at its
@@ -137,11 +137,16 @@ export async function startBroker(): Promise<Broker> {
     owners.delete(lease)
     const p = pool(key)
     const held = p.active.get(lease)
+    const inFlight = p.active.size // this call included
     clearTimeout(held?.timer)
     p.active.delete(lease)
     if (outcome.outcome === 'ok' && p.current !== undefined) {
-      p.current = Math.min(p.current + 1 / Math.max(1, p.current), p.ceiling)
-      adapted(key)
+      // only a limit in use grows (as TCP's window validation, RFC 7661): calls that trickle in below
+      // it, at the end of a run, say nothing about the provider's room
+      if (inFlight >= Math.floor(p.current)) {
+        p.current = Math.min(p.current + 1 / Math.max(1, p.current), p.ceiling)
+        adapted(key)
+      }
     } else if (outcome.outcome === 'throttled') {
       const now = Date.now()
       p.throttled += 1
