@@ -1,8 +1,9 @@
 import { cp, mkdir, rm, writeFile } from 'node:fs/promises'
-import { existsSync, readdirSync, statSync } from 'node:fs'
+import { existsSync } from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import { execa } from 'execa'
+import { libraryFiles } from './library.ts'
 
 /**
  * Where accepted libraries are kept: in git, one commit per accepted library on the branch
@@ -26,20 +27,6 @@ async function git(cwd: string, args: string[], options: { env?: Record<string, 
     env: { ...options.env, GIT_TERMINAL_PROMPT: '0' },
   })
   return { ok: result.exitCode === 0, out: String(result.stdout).trim(), err: String(result.stderr).trim() }
-}
-
-function filesOf(dir: string): string[] {
-  const found: string[] = []
-  const walk = (at: string) => {
-    for (const name of readdirSync(at).sort()) {
-      if (name.startsWith('.')) continue
-      const full = path.join(at, name)
-      if (statSync(full).isDirectory()) walk(full)
-      else found.push(full)
-    }
-  }
-  walk(dir)
-  return found
 }
 
 /** The repository holding `skillsDir`, and the directory's path in it; undefined outside git. */
@@ -68,13 +55,11 @@ function gitKeeper(top: string, relative: string, branch: string): Keeper {
       try {
         await git(top, parent ? ['read-tree', parent] : ['read-tree', '--empty'], { env })
         await git(top, ['rm', '-r', '-q', '--cached', '--ignore-unmatch', '--', relative], { env })
-        const files = filesOf(library)
-        const blobs = await git(top, ['hash-object', '-w', '--stdin-paths'], { input: files.join('\n') })
+        const files = libraryFiles(library)
+        const input = files.map((file) => path.join(library, ...file.split('/'))).join('\n')
+        const blobs = await git(top, ['hash-object', '-w', '--stdin-paths'], { input })
         if (!blobs.ok) throw new Error(`git hash-object: ${blobs.err}`)
-        const entries = blobs.out.split('\n').map((blob, i) => {
-          const file = path.relative(library, files[i]!).split(path.sep).join('/')
-          return `100644 ${blob}\t${relative}/${file}`
-        })
+        const entries = blobs.out.split('\n').map((blob, i) => `100644 ${blob}\t${relative}/${files[i]!}`)
         const added = await git(top, ['update-index', '--add', '--index-info'], {
           env,
           input: `${entries.join('\n')}\n`,

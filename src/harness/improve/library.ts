@@ -20,7 +20,7 @@ export interface Library {
 }
 
 /** Every regular file under `dir` (not hidden, not through symlinks), as paths relative to it, sorted. */
-function filesOf(dir: string): string[] {
+export function libraryFiles(dir: string): string[] {
   const found: string[] = []
   const walk = (at: string) => {
     for (const entry of readdirSync(at, { withFileTypes: true })) {
@@ -36,7 +36,7 @@ function filesOf(dir: string): string[] {
 
 export function libraryHash(dir: string): string {
   const hash = createHash('sha256')
-  for (const file of filesOf(dir)) {
+  for (const file of libraryFiles(dir)) {
     hash.update(`${file}\u0000`)
     hash.update(readFileSync(path.join(dir, ...file.split('/'))))
     hash.update('\u0000')
