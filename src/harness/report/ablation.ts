@@ -32,11 +32,16 @@ const isObjective = (id: string, check: TrialView['checks'][string]): boolean =>
 export function objectiveScore(record: TrialView): TrialScore {
   if (record.status === 'infra_error') return 'infra'
   if (record.status === 'generation_failed' || record.status === 'pending') return 'failed'
-  const objective = Object.entries(record.checks).filter(
-    ([id, check]) => isObjective(id, check) && check.status !== 'skip',
-  )
-  if (objective.length === 0) return 'failed'
-  return objective.filter(([, check]) => check.status === 'pass').length / objective.length
+  // a loop, not entries/filter: every report scores every record, several times
+  let counted = 0
+  let passed = 0
+  for (const id in record.checks) {
+    const check = record.checks[id]!
+    if (check.status === 'skip' || !isObjective(id, check)) continue
+    counted += 1
+    if (check.status === 'pass') passed += 1
+  }
+  return counted === 0 ? 'failed' : passed / counted
 }
 
 /**
@@ -83,6 +88,11 @@ export interface AblationOptions {
   headline?: boolean
   /** Non-inferiority margin δ as a fraction of the metric's scale (default 0.1). */
   margin?: number
+  /**
+   * 'successes': only what the judge-dimension table shows (means and Δ over judged notebooks), not
+   * the failures-as-0 Δ, its interval of the mean and its tests (each a bootstrap over every goal).
+   */
+  scope?: 'full' | 'successes'
 }
 
 export const DEFAULT_BASELINE = 'zero_shot'
@@ -99,6 +109,7 @@ const optional = <K extends string, V>(key: K, value: V | undefined): { [P in K]
 export function buildAblation(records: TrialView[], options: AblationOptions = {}): Ablation {
   const baseline = options.baseline ?? DEFAULT_BASELINE
   const metric = options.metric ?? METRICS.objective
+  const full = options.scope !== 'successes'
   const cells = groupRecords(records, metric.score)
   const rows: AblationRow[] = []
   for (const [model, modelCells, conditions] of sortedCells(cells, baseline)) {
@@ -121,10 +132,10 @@ export function buildAblation(records: TrialView[], options: AblationOptions = {
         // goals are the units: average within a goal, then across goals
         ...optional('meanSuccesses', average([...cell.goals.values()].map((s) => cellMean(s, 'successes')))),
         ...optional('meanFailuresZero', average(goalMeans)),
-        ...optional('meanCi', goalMeans.length ? meanInterval(goalMeans).ci : undefined),
+        ...optional('meanCi', full && goalMeans.length ? meanInterval(goalMeans).ci : undefined),
       }
       if (base && condition !== baseline) {
-        const delta = pairedDelta(cell.goals, base.goals, { convention: 'failures_as_zero' })
+        const delta = full ? pairedDelta(cell.goals, base.goals, { convention: 'failures_as_zero' }) : undefined
         const deltaSuccesses = pairedDelta(cell.goals, base.goals, { convention: 'successes' })
         if (delta) row.delta = delta
         // normalised gain (SkillsBench): how much of the headroom left by the baseline the skills closed
@@ -186,6 +197,7 @@ export function buildReport(records: TrialView[], options: ReportOptions = {}): 
         buildAblation(records, {
           baseline,
           headline: false,
+          scope: 'successes',
           metric: { label: `judge ${d} (1–5)`, score: judgeScore(d), min: 1, max: 5 },
         }),
       ]),

@@ -4,6 +4,7 @@ import { mkdir, open, readFile, rename, rm, stat, writeFile } from 'node:fs/prom
 import path from 'node:path'
 import { z } from 'zod'
 import { TrialRecordSchema, TrialViewSchema, type TrialRecord, type TrialView } from './schema.ts'
+import { BatchDecoder, CODEC_VERSION, encodeView, ValueTable } from './view-codec.ts'
 
 /**
  * The results store: `results/<run id>/records.jsonl`, append-only. A trial appends a line when it
@@ -124,7 +125,8 @@ export function readRun(resultsDir: string, runId: string): Promise<RunRecords> 
 
 /**
  * Reports' index of a run, next to its records.jsonl: the TrialView of every complete line read so far
- * (records.view.jsonl, a few hundred bytes a trial) and how far it goes (records.view.json). A report
+ * (records.view.jsonl: batches, each a line of the values its views share, then a line of a few
+ * numbers per trial; see view-codec.ts) and how far it goes (records.view.json). A report
  * reads the index and parses only the lines appended since, so a run of 100 000 trials is read in a
  * fraction of the time its records take to parse. The index is a cache of records.jsonl, never a
  * source: it is used only while it describes the same file (device, inode — a merge renames a new file
@@ -151,7 +153,7 @@ type ViewState = z.infer<typeof ViewStateSchema>
 let shape: string | undefined
 const viewShape = (): string =>
   (shape ??= createHash('sha256')
-    .update(JSON.stringify(z.toJSONSchema(TrialViewSchema)))
+    .update(JSON.stringify({ view: z.toJSONSchema(TrialViewSchema), codec: CODEC_VERSION }))
     .digest('hex'))
 
 async function readViewState(file: string): Promise<ViewState | undefined> {
@@ -197,11 +199,12 @@ export async function indexRun(
     if (line.trim()) fresh.add(parseLine(line, TrialViewSchema))
   }
   state.skipped += fresh.skipped
-  const views = fresh.all().map((view) => `${JSON.stringify(view)}\n`)
+  const table = new ValueTable()
+  const views = fresh.all().map((view) => `${JSON.stringify(encodeView(view, table))}\n`)
   try {
     const handle = await open(viewFile, usable ? 'a' : 'w')
     try {
-      if (views.length) await handle.write(views.join(''))
+      if (views.length) await handle.write(`${JSON.stringify({ values: table.values })}\n${views.join('')}`)
       state.viewBytes = (await handle.stat()).size
     } finally {
       await handle.close()
@@ -233,14 +236,39 @@ export async function readRunView(resultsDir: string, runId: string): Promise<Ru
   const index = await indexRun(resultsDir, runId)
   if (!index) return readLatest([recordsFile(resultsDir, runId)], TrialViewSchema)
   const latest = new Latest<TrialView>()
-  const add = (line: string) => {
-    if (line.trim()) latest.add(parseLine(line, TrialViewSchema))
+  // the index holds views zod validated as it wrote them, in a file that matched its state (identity,
+  // size, shape) a moment ago: decoding is the whole cost of a line
+  let batch: BatchDecoder | undefined
+  for await (const { line } of lines(index.viewFile)) {
+    if (line.startsWith('{')) {
+      const values = BatchSchema.safeParse(parseJson(line)).data?.values
+      batch = values && new BatchDecoder(values)
+    } else if (line) latest.add(batch && decodeLine(line, batch))
   }
-  for await (const { line } of lines(index.viewFile)) add(line)
   latest.skipped += index.state.skipped
   // a last line still being written (or torn) is read as it is, not indexed
-  for await (const { line } of lines(recordsFile(resultsDir, runId), index.state.bytes)) add(line)
+  for await (const { line } of lines(recordsFile(resultsDir, runId), index.state.bytes))
+    if (line.trim()) latest.add(parseLine(line, TrialViewSchema))
   return latest.result()
+}
+
+/** The line that starts a batch of the index: the values its views refer to. */
+const BatchSchema = z.object({ values: z.array(z.unknown()) })
+
+function parseJson(line: string): unknown {
+  try {
+    return JSON.parse(line)
+  } catch {
+    return undefined
+  }
+}
+
+function decodeLine(line: string, batch: BatchDecoder): TrialView | undefined {
+  try {
+    return batch.decode(JSON.parse(line))
+  } catch {
+    return undefined
+  }
 }
 
 /**
