@@ -26,7 +26,7 @@ const model = (concurrency: number, name = 'm'): ModelSpec => ({
 describe('the concurrency broker', () => {
   let broker: Broker
   beforeAll(async () => {
-    broker = await startBroker()
+    broker = await startBroker({ holdMs: 0 }) // the hold has its own test
   })
   afterAll(() => broker.close())
 
@@ -80,13 +80,17 @@ describe('the concurrency broker', () => {
     )
   })
 
-  test('throttling cuts the limit once per window, successes in a full window raise it again, never outside [1, limit]', async () => {
+  test('throttling cuts the limit once per window and below the calls a refusal saw; successes in a full window raise it again, never outside [1, limit]', async () => {
     const key = { key: 'aimd', limit: 8, leaseMs: 10_000 }
     const limit = () => broker.stats().aimd!.limit
-    // eight calls in flight are throttled together: one congestion event, one cut (8 → 5.6)
+    // eight calls in flight, two refused: one congestion event, one cut (8 → 5.6)
     const burst = await Promise.all(Array.from({ length: 8 }, () => acquireSlot(broker.url, key)))
-    for (const held of burst) await held.release({ outcome: 'throttled' })
+    for (const held of burst.slice(0, 2)) await held.release({ outcome: 'throttled' })
     expect(limit()).toBe(5)
+    // three more refused: the last with four calls in flight, itself included, so the provider allows 3
+    for (const held of burst.slice(2, 5)) await held.release({ outcome: 'throttled' })
+    expect(limit()).toBe(3)
+    for (const held of burst.slice(5)) await held.release({ outcome: 'ok' })
     // calls sent after the cut that are throttled again cut again, down to 1 and no further
     for (let i = 0; i < 8; i++) await (await acquireSlot(broker.url, key)).release({ outcome: 'throttled' })
     expect(limit()).toBe(1)
@@ -102,7 +106,35 @@ describe('the concurrency broker', () => {
       for (const slot of held) await slot.release({ outcome: 'ok' })
     }
     expect(limit()).toBe(8)
-    expect(broker.stats().aimd).toMatchObject({ throttled: 16, active: 0 })
+    expect(broker.stats().aimd).toMatchObject({ throttled: 13, active: 0 })
+  })
+
+  test('after a refusal the limit holds below the level refused for `holdMs`, then probes again', async () => {
+    const key = { key: 'held', limit: 6, leaseMs: 10_000 }
+    const windows = async (b: Broker, count: number) => {
+      for (let window = 0; window < count; window++) {
+        const size = b.stats().held!.limit
+        const held = await Promise.all(Array.from({ length: size }, () => acquireSlot(b.url, key)))
+        for (const slot of held) await slot.release({ outcome: 'ok' })
+      }
+    }
+    for (const holdMs of [60_000, 1]) {
+      const b = await startBroker({ holdMs })
+      try {
+        // three in flight, one refused: the provider allows two
+        const three = await Promise.all(Array.from({ length: 3 }, () => acquireSlot(b.url, key)))
+        await three[0]!.release({ outcome: 'throttled' })
+        for (const slot of three.slice(1)) await slot.release({ outcome: 'ok' })
+        expect(b.stats().held!.limit).toBe(2)
+        await new Promise((resolve) => setTimeout(resolve, 5))
+        await windows(b, 30)
+        // held: full windows of successes do not probe the level that was refused; expired: they do
+        if (holdMs > 1) expect(b.stats().held!.limit).toBe(2)
+        else expect(b.stats().held!.limit).toBe(6)
+      } finally {
+        await b.close()
+      }
+    }
   })
 
   test('a Retry-After holds new calls back that long; a failure that is not throttling leaves the limit', async () => {
@@ -121,8 +153,11 @@ describe('the concurrency broker', () => {
     const first = await Promise.all(Array.from({ length: 8 }, () => acquireSlot(broker.url, tickets)))
     expect(broker.stats()['trials-a']).toMatchObject({ active: 8 })
     for (const held of first) await held.release()
-    // the provider throttles: 6 → 4 (floor of 4.2), so 4 + 2 trials are admitted, the others wait
-    await (await acquireSlot(broker.url, calls)).release({ outcome: 'throttled' })
+    // the provider refuses one of five calls: 6 → 4 (floor of 4.2; fewer than the five in flight), so
+    // 4 + 2 trials are admitted, the others wait
+    const five = await Promise.all(Array.from({ length: 5 }, () => acquireSlot(broker.url, calls)))
+    await five[0]!.release({ outcome: 'throttled' })
+    for (const held of five.slice(1)) await held.release({ outcome: 'ok' })
     const waiting = Array.from({ length: 8 }, () => acquireSlot(broker.url, tickets))
     await new Promise((resolve) => setTimeout(resolve, 300))
     expect(broker.stats()['trials-a']).toMatchObject({ active: 6, waiting: 2 })

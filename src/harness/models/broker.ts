@@ -13,13 +13,25 @@ import { ProviderError } from './types.ts'
  * The limit of a key adapts to what the provider really allows (AIMD, as TCP does): every call
  * that answered while the limit was in use raises it by 1/limit (one per window), a call throttled
  * (429, 503) cuts it to 70 % — once per window: calls sent before the last cut do not cut again —
- * and a Retry-After holds new calls back that long. It stays within [1, the configured limit], and
- * every worker shares it. A key can follow another's limit: trials are admitted per provider at its
- * current limit plus the notebooks that can run meanwhile, so a throttled provider admits fewer.
+ * and a Retry-After holds new calls back that long. A throttled call also measures the provider: a
+ * refusal comes back at once, so it was refused with the N calls still in flight (itself included).
+ * The limit drops to N − 1 at once and, for a while (`holdMs`, as CUBIC plateaus near its last loss),
+ * does not grow past the lowest such level: a provider with a hard cap is probed once per hold, not
+ * every few calls (each probe costs a refused call and the Retry-After pause of every new call).
+ * The limit stays within [1, the configured limit], and every worker shares it. A key can follow
+ * another's limit: trials are admitted per provider at its current limit plus the notebooks that can
+ * run meanwhile, so a throttled provider admits fewer.
  */
 
 /** The share of the limit kept when the provider throttles (TCP CUBIC's β). */
 const DECREASE = 0.7
+/** How long the limit stays below the level a provider last refused, before it probes again. */
+const HOLD_MS = 20_000
+
+export interface BrokerOptions {
+  /** How long after a throttled call the limit stays below the level it measured (default 20 s). */
+  holdMs?: number
+}
 
 const AcquireSchema = z
   .object({
@@ -59,6 +71,8 @@ interface Pool {
   current: number | undefined
   /** When the limit was last cut: throttled calls granted before it are the same congestion. */
   lastCut: number
+  /** The limit does not grow past `level` before `until` (the provider refused more, lately). */
+  hold: { level: number; until: number } | undefined
   /** No new grants before this (the provider's Retry-After). */
   pausedUntil: number
   resume?: NodeJS.Timeout | undefined
@@ -85,7 +99,8 @@ export interface Broker {
   close(): Promise<void>
 }
 
-export async function startBroker(): Promise<Broker> {
+export async function startBroker(options: BrokerOptions = {}): Promise<Broker> {
+  const holdMs = options.holdMs ?? HOLD_MS
   const pools = new Map<string, Pool>()
   const owners = new Map<string, string>() // lease -> key
   const followers = new Map<string, Set<string>>() // key -> keys whose limit follows it
@@ -94,7 +109,8 @@ export async function startBroker(): Promise<Broker> {
     let p = pools.get(key)
     if (!p) {
       const counts = { peak: 0, granted: 0, throttled: 0 }
-      p = { active: new Map(), queue: [], ceiling: 1, current: undefined, lastCut: 0, pausedUntil: 0, ...counts }
+      const adaptive = { current: undefined, lastCut: 0, hold: undefined, pausedUntil: 0 }
+      p = { active: new Map(), queue: [], ceiling: 1, ...adaptive, ...counts }
       pools.set(key, p)
     }
     return p
@@ -144,17 +160,25 @@ export async function startBroker(): Promise<Broker> {
       // only a limit in use grows (as TCP's window validation, RFC 7661): calls that trickle in below
       // it, at the end of a run, say nothing about the provider's room
       if (inFlight >= Math.floor(p.current)) {
-        p.current = Math.min(p.current + 1 / Math.max(1, p.current), p.ceiling)
+        const top = p.hold && p.hold.until > Date.now() ? p.hold.level : p.ceiling
+        // growth stops at the held level; a limit already above it is not cut by a success
+        p.current = Math.max(p.current, Math.min(p.current + 1 / Math.max(1, p.current), p.ceiling, top))
         adapted(key)
       }
     } else if (outcome.outcome === 'throttled') {
       const now = Date.now()
       p.throttled += 1
-      const current = p.current ?? p.ceiling
+      let current = p.current ?? p.ceiling
       if (!held || held.grantedAt >= p.lastCut) {
-        p.current = Math.max(1, current * DECREASE)
+        current *= DECREASE
         p.lastCut = now
-      } else p.current = current
+      }
+      // a refusal comes back at once: the calls still in flight were in flight when it was refused, so
+      // fewer than those and this one is all the provider allows now
+      current = Math.min(current, inFlight - 1)
+      p.current = Math.max(1, current)
+      const level = Math.max(1, Math.min(inFlight - 1, p.hold && p.hold.until > now ? p.hold.level : Infinity))
+      if (holdMs > 0) p.hold = { level, until: now + holdMs }
       if (outcome.retryAfterSeconds) p.pausedUntil = Math.max(p.pausedUntil, now + outcome.retryAfterSeconds * 1000)
       adapted(key)
     }
