@@ -22,6 +22,7 @@ from jupyter_client.manager import AsyncKernelManager
 from nbclient import NotebookClient
 from traitlets import Int, List, Unicode
 
+from .kernel_probe import SERIES_MIME
 from .text import clip, plain
 
 
@@ -100,8 +101,22 @@ class CappedNotebookClient(NotebookClient):
             content = self._sanitise(msg_type, content, cell, cell_index)
             if content is None:
                 return None
+            if cell_index == self.probe_cell_index and msg_type == "display_data":
+                content = self._with_frames(content, msg.get("buffers") or [])
             msg = {**msg, "content": content}
         return super().process_message(msg, cell, cell_index)
+
+    def _with_frames(self, content: dict[str, Any], frames: list[Any]) -> dict[str, Any]:
+        """A probe series chunk's values arrive as the message's binary frames: kept as bytes beside its header.
+
+        Only this method puts bytes in an output (JSON from the kernel cannot), so a chunk's `raw` is the frames'.
+        """
+        data = content.get("data") or {}
+        chunk = data.get(SERIES_MIME)
+        if not isinstance(chunk, dict):
+            return content
+        raw = b"".join(bytes(frame) for frame in frames)
+        return {**content, "data": {**data, SERIES_MIME: {**chunk, "raw": raw}}}
 
     def _sanitise(self, msg_type: str, content: dict[str, Any], cell: Any, cell_index: int) -> dict[str, Any] | None:
         if msg_type == "stream":

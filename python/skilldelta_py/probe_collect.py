@@ -7,7 +7,6 @@ written by this process, under names it chooses, into the harness's own director
 
 from __future__ import annotations
 
-import base64
 import math
 import os
 import re
@@ -69,7 +68,9 @@ def collect(outputs: list[dict[str, Any]], out_dir: str, max_values: int) -> dic
             raise ProbeProblem("a series chunk names no part")
         total = _int(chunk.get("total"), 0, max_values, "total")
         offset = _int(chunk.get("offset"), 0, max(total, 0), "offset")
-        raw = base64.b64decode(str(chunk.get("b64", "")), validate=True)
+        raw = chunk.get("raw")  # the message's binary frames (kernel_client.CappedNotebookClient)
+        if not isinstance(raw, bytes):
+            raise ProbeProblem("a series chunk carries no binary values")
         if len(raw) % 8:
             raise ProbeProblem("a series chunk is not a whole number of float64 values")
         values = np.frombuffer(raw, dtype="<f8")

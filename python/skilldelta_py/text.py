@@ -25,7 +25,7 @@ _PLAIN_ASCII = bytes([0x09, 0x0A, *range(0x20, 0x7F)])
 
 def plain(text: str) -> str:
     """Printable text only: every control sequence and control character removed (\\n and \\t kept)."""
-    # most output (and the probe's base64 signals, megabytes of it) is plain ASCII: one fast pass says so
+    # most output is plain ASCII: one fast pass says so
     if text.isascii() and not text.encode("ascii").translate(None, _PLAIN_ASCII):
         return text
     return _UNSAFE.sub("", text.replace("\r\n", "\n"))
