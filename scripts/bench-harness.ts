@@ -2,8 +2,10 @@
 // do; kernel started on demand) against `jupyter nbconvert --execute` from the pinned venv, on the same
 // notebooks, in one run, next to the notebook's pure-compute floor (its cells as a plain Python script,
 // imports excluded: python/skilldelta_py/compute_floor.py). `npm run bench:harness` (then the Vitest
-// micro-benchmarks); `--runs N` (default 3). Each run measures every method once, in turn, and the
-// overhead of a run is its wall time minus that run's floor: a busy machine moves both alike. A first
+// micro-benchmarks); `--runs N` (default 3); `--pairs N` then times N floor / kernel-ahead pairs per
+// notebook with nothing else between them (median and range: the robust figure for a long notebook).
+// Each run measures every method once, in turn, and the overhead of a run is its wall time minus that
+// run's floor: a busy machine moves both alike. A first
 // round on the trivial notebook is not counted (a worker's first notebook also starts its runner).
 // On a loaded machine a long notebook's compute varies by more than the overhead: the kernel's own
 // cell times give a second, load-proof figure for skilldelta (wall − the cells' time in the kernel).
@@ -22,6 +24,11 @@ import type { ExecutionReport } from '../src/harness/notebook/report.ts'
 const runsAt = process.argv.indexOf('--runs')
 const RUNS = runsAt > 0 ? Number(process.argv[runsAt + 1]) : 3
 if (!Number.isInteger(RUNS) || RUNS < 1) throw new Error('--runs takes a positive integer')
+// `--pairs N`: then N floor / kernel-ahead pairs per notebook with nothing else in between, for a long
+// notebook whose compute moves by more than the overhead between runs (median and range printed)
+const pairsAt = process.argv.indexOf('--pairs')
+const PAIRS = pairsAt > 0 ? Number(process.argv[pairsAt + 1]) : 0
+if (!Number.isInteger(PAIRS) || PAIRS < 0) throw new Error('--pairs takes a whole number')
 
 const python = harnessPython()
 const jupyter = path.join(path.dirname(python), 'jupyter')
@@ -93,16 +100,21 @@ async function timed(run: () => Promise<ExecutionReport>): Promise<[number, Exec
   return [wall, report]
 }
 
-async function sample(notebook: string): Promise<Sample> {
-  const floorMs = await floor(notebook)
-  // as in a trial: the kernel was announced before the model call and is up when the notebook comes
+/** The notebook on a kernel started ahead, as in a trial: announced before the model call, up when it comes. */
+async function ahead(notebook: string): Promise<[number, ExecutionReport]> {
   const kernel = startKernelAhead(settings)
   if (!(await kernel.ready())) throw new Error('the kernel started ahead did not come up')
   n += 1
-  const [ahead, report] = await timed(() =>
-    executeNotebook({ notebook, trialDir: path.join(work, `ahead-${n}`), settings, kernel }),
-  )
-  kernel.release()
+  try {
+    return await timed(() => executeNotebook({ notebook, trialDir: path.join(work, `ahead-${n}`), settings, kernel }))
+  } finally {
+    kernel.release()
+  }
+}
+
+async function sample(notebook: string): Promise<Sample> {
+  const floorMs = await floor(notebook)
+  const [aheadMs, report] = await ahead(notebook)
   const [onDemand] = await timed(() =>
     executeNotebook({ notebook, trialDir: path.join(work, `demand-${n}`), settings: { ...settings, warmKernels: 0 } }),
   )
@@ -113,7 +125,7 @@ async function sample(notebook: string): Promise<Sample> {
     cwd: work,
   })
   const nbconvert = performance.now() - started
-  return { floor: floorMs, ahead, onDemand, nbconvert, report }
+  return { floor: floorMs, ahead: aheadMs, onDemand, nbconvert, report }
 }
 
 /**
@@ -190,6 +202,18 @@ try {
   for (const row of rows) console.log(line(row))
   console.log(`\nwhere the time of "ahead" goes (medians):\n${details.join('\n')}`)
   console.log(`\noverhead ≤ 0.3 s and ≥ 5× below nbconvert's (ahead):\n${verdicts.join('\n')}`)
+  if (PAIRS > 0) {
+    console.log(`\nfloor / ahead pairs, nothing else between them (${PAIRS} per notebook):`)
+    for (const [name, notebook] of list) {
+      const overheads: number[] = []
+      for (let pair = 0; pair < PAIRS; pair++) {
+        const floorMs = await floor(notebook)
+        overheads.push((await ahead(notebook))[0] - floorMs)
+      }
+      const range = `${seconds(Math.min(...overheads))}–${seconds(Math.max(...overheads))}`
+      console.log(`  ${name}: overhead median ${seconds(median(overheads))} (range ${range})`)
+    }
+  }
 } finally {
   closeKernelPool()
   closeAnalyses()
