@@ -5,6 +5,7 @@ import { z } from 'zod'
 import type { ModelSpec } from '../config/models.ts'
 import { neutralize } from '../judge/digest.ts'
 import type { ModelClient } from '../models/client.ts'
+import { parseJsonReply } from '../models/json-reply.ts'
 import type { ChatMessage } from '../models/types.ts'
 import type { FailureCluster } from '../report/failures.ts'
 import { loadSkills, type Skill } from '../skills/load.ts'
@@ -193,22 +194,8 @@ export function applyProposal(
 
 /** Parse a teacher's reply: the whole text as JSON, or one fenced ```json block. */
 function parseProposal(content: string): { ok: true; proposal: Proposal } | { ok: false; problem: string } {
-  const text = content.trim()
-  if (!text) return { ok: false, problem: 'the reply was empty' }
-  const fenced = /^```(?:json)?\s*\n([\s\S]*?)\n```$/.exec(text)
-  let value: unknown
-  try {
-    value = JSON.parse(fenced?.[1] ?? text)
-  } catch (error) {
-    return { ok: false, problem: `the reply is not JSON (${(error as Error).message})` }
-  }
-  const parsed = ProposalSchema.safeParse(value)
-  if (parsed.success) return { ok: true, proposal: parsed.data }
-  const problem = parsed.error.issues
-    .slice(0, 6)
-    .map((issue) => `${issue.path.join('.') || '(top level)'}: ${issue.message}`)
-    .join('; ')
-  return { ok: false, problem }
+  const reply = parseJsonReply(content, ProposalSchema)
+  return reply.ok ? { ok: true, proposal: reply.value } : { ok: false, problem: reply.problem }
 }
 
 export interface Proposed {

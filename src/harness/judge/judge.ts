@@ -1,5 +1,6 @@
 import type { ModelSpec } from '../config/models.ts'
 import type { ModelClient, ModelReply } from '../models/client.ts'
+import { parseJsonReply } from '../models/json-reply.ts'
 import { ModelMismatchError, ProviderError, type ChatMessage } from '../models/types.ts'
 import type { NotebookDigest } from './digest.ts'
 import { judgementJsonSchema, JudgementSchema, type Judgement, type Rubric } from './rubric.ts'
@@ -106,22 +107,8 @@ function judgeMessages(call: Pick<JudgeCall, 'rubric' | 'task' | 'tier' | 'expec
 export function parseJudgement(
   content: string,
 ): { ok: true; judgement: Judgement } | { ok: false; kind: 'empty' | 'invalid'; problem: string } {
-  const text = content.trim()
-  if (!text) return { ok: false, kind: 'empty', problem: 'the reply was empty' }
-  const fenced = /^```(?:json)?\s*\n([\s\S]*?)\n```$/.exec(text)
-  let value: unknown
-  try {
-    value = JSON.parse(fenced?.[1] ?? text)
-  } catch (error) {
-    return { ok: false, kind: 'invalid', problem: `the reply is not JSON (${(error as Error).message})` }
-  }
-  const parsed = JudgementSchema.safeParse(value)
-  if (parsed.success) return { ok: true, judgement: parsed.data }
-  const problem = parsed.error.issues
-    .slice(0, 6)
-    .map((issue) => `${issue.path.join('.') || '(top level)'}: ${issue.message}`)
-    .join('; ')
-  return { ok: false, kind: 'invalid', problem }
+  const reply = parseJsonReply(content, JudgementSchema)
+  return reply.ok ? { ok: true, judgement: reply.value } : reply
 }
 
 const summarise = (judgement: Judgement) => {

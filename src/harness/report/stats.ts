@@ -118,10 +118,10 @@ class RandomWords {
   private static readonly kept = new Map<number, RandomWords>()
   private words = new Uint32Array(0)
   private filled = 0
-  private state: number
+  private readonly next: () => number
 
   private constructor(seed: number) {
-    this.state = seed >>> 0
+    this.next = seededRandom(seed)
   }
 
   static of(seed: number): RandomWords {
@@ -140,15 +140,8 @@ class RandomWords {
       grown.set(this.words.subarray(0, this.filled))
       this.words = grown
     }
-    let state = this.state
-    for (let k = this.filled; k < count; k++) {
-      state = (state + 0x6d2b79f5) >>> 0
-      let t = state
-      t = Math.imul(t ^ (t >>> 15), t | 1)
-      t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-      this.words[k] = (t ^ (t >>> 14)) >>> 0
-    }
-    this.state = state
+    // seededRandom's floats are its 32-bit words divided by 2³²: multiplying back is exact
+    for (let k = this.filled; k < count; k++) this.words[k] = this.next() * 4294967296
     this.filled = Math.max(this.filled, count)
     return this.words.subarray(0, count)
   }

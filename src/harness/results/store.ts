@@ -241,7 +241,7 @@ export async function readRunView(resultsDir: string, runId: string): Promise<Ru
   let batch: BatchDecoder | undefined
   for await (const { line } of lines(index.viewFile)) {
     if (line.startsWith('{')) {
-      const values = BatchSchema.safeParse(parseJson(line)).data?.values
+      const values = parseLine(line, BatchSchema)?.values
       batch = values && new BatchDecoder(values)
     } else if (line) latest.add(batch && decodeLine(line, batch))
   }
@@ -254,14 +254,6 @@ export async function readRunView(resultsDir: string, runId: string): Promise<Ru
 
 /** The line that starts a batch of the index: the values its views refer to. */
 const BatchSchema = z.object({ values: z.array(z.unknown()) })
-
-function parseJson(line: string): unknown {
-  try {
-    return JSON.parse(line)
-  } catch {
-    return undefined
-  }
-}
 
 function decodeLine(line: string, batch: BatchDecoder): TrialView | undefined {
   try {
