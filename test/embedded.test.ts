@@ -1,6 +1,6 @@
 // The embedded model (SmolLM2-135M through node-llama-cpp) really generates, and its trials are
 // recorded honestly. It cannot write TVB; nothing here asserts that it does.
-import { readFileSync } from 'node:fs'
+import { copyFileSync, openSync, readFileSync, statSync, utimesSync, writeSync, closeSync } from 'node:fs'
 import path from 'node:path'
 import { describe, expect, test } from 'vitest'
 import { loadModels, type ModelSpec } from '../src/harness/config/models.ts'
@@ -11,6 +11,8 @@ import { JudgeError, judgeNotebook } from '../src/harness/judge/judge.ts'
 import { loadRubric } from '../src/harness/judge/rubric.ts'
 import type { ChatMessage } from '../src/harness/models/types.ts'
 import { ModelMismatchError } from '../src/harness/models/types.ts'
+import { embeddedProvider } from '../src/harness/models/providers/embedded.ts'
+import { DEFAULT_GGUF } from '../src/harness/config/paths.ts'
 import { TrialRecordSchema } from '../src/harness/results/schema.ts'
 import { ROOT, tempDir, testClient, trial } from './helpers.ts'
 
@@ -34,6 +36,24 @@ describe('the embedded model', () => {
     expect(result.tokensIn).toBeGreaterThan(10)
     expect(result.tokensOut).toBeGreaterThan(0)
     expect(result.tokensOut).toBeLessThanOrEqual(40)
+  })
+
+  test('its cache identity is the weights’ content: reinstalled alike it holds, other bytes change it', () => {
+    const gguf = path.join(tempDir('sd-weights-'), path.basename(DEFAULT_GGUF))
+    copyFileSync(DEFAULT_GGUF, gguf)
+    const spec = small(1, { gguf }) as Extract<ModelSpec, { provider: 'embedded' }>
+    const identity = () => JSON.stringify(embeddedProvider.identity(spec))
+    const first = identity()
+    // the same bytes installed again: a new modification time
+    utimesSync(gguf, new Date(), new Date(Date.now() + 60_000))
+    expect(identity()).toBe(first)
+    // one byte different, same size, the old modification time put back
+    const { atime, mtime } = statSync(gguf)
+    const fd = openSync(gguf, 'r+')
+    writeSync(fd, Buffer.from([readFileSync(gguf).at(-1)! ^ 0xff]), 0, 1, statSync(gguf).size - 1)
+    closeSync(fd)
+    utimesSync(gguf, atime, mtime)
+    expect(identity()).not.toBe(first)
   })
 
   test('asking for one model and loading another is a mismatch, not a result', async () => {

@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs'
 import path from 'node:path'
 import { pathToFileURL } from 'node:url'
-import { statSync } from 'node:fs'
+import { fileDigest } from '../../util/file-digest.ts'
 import { structuredOutputOf, type ModelSpec } from '../../config/models.ts'
 import { DEFAULT_GGUF, EMBEDDED_DIR } from '../../config/paths.ts'
 import {
@@ -174,16 +174,6 @@ async function completeEmbedded(
   }
 }
 
-/** The weights file's size and modification time: new weights under the same name are a new model. */
-function fileStamp(file: string): string {
-  try {
-    const stat = statSync(file)
-    return `${stat.size}:${stat.mtimeMs}`
-  } catch {
-    return 'missing'
-  }
-}
-
 export const embeddedProvider: Provider<EmbeddedSpec> = {
   kind: 'embedded',
   // a small in-process model cannot drive tool calls reliably: one reply with a percent script
@@ -194,7 +184,8 @@ export const embeddedProvider: Provider<EmbeddedSpec> = {
     model: model.model,
     generation: model.generation,
     gguf: model.gguf ?? 'default',
-    weights: fileStamp(ggufPath(model)),
+    // by content: new weights under the same name are a new model, the same weights reinstalled are not
+    weights: fileDigest(ggufPath(model)) ?? 'missing',
   }),
   concurrencyKey: () => 'embedded (this machine)',
   // the id is the weights file really loaded: models.yaml's `model:` must name that file
