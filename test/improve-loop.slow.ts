@@ -9,7 +9,7 @@ import { describe, expect, test } from 'vitest'
 import { readLedger, TSV_COLUMNS, type Entry, type Row } from '../src/harness/improve/ledger.ts'
 import { FailuresSchema } from '../src/harness/report/failures.ts'
 import { readRun } from '../src/harness/results/store.ts'
-import { STUDY_ARGS, writeStudyProject } from './fixtures/improve/project.ts'
+import { goalMarks, STUDY_ARGS, writeStudyProject } from './fixtures/improve/project.ts'
 import { ROOT, tempDir } from './helpers.ts'
 
 const BIN = path.join(ROOT, 'bin/skilldelta.mjs')
@@ -113,6 +113,23 @@ describe('skilldelta improve on the fixture study', () => {
     expect(student.length - asked.size).toBe(repeated.length)
     // the teacher: seven proposals, the first sent back once for not being JSON, none asked twice
     expect(after.filter((l) => l.model === 'skilldelta/teacher')).toHaveLength(8)
+
+    // the teacher never saw a holdout goal — not its id, title, text, result names or failures — though
+    // failing holdout trials were on record from iteration 1 on; what it saw of train goals shows the
+    // check can see a goal (each conversation names at least one)
+    const holdoutFailures = records.filter(
+      (r) => r.goal.id.startsWith('holdout/') && Object.values(r.checks).some((c) => c.status === 'fail'),
+    )
+    expect(holdoutFailures.length).toBeGreaterThan(0)
+    const conversations = rows.map((r) =>
+      readFileSync(path.join(study, 'iterations', String(r.iteration), 'teacher.json'), 'utf8'),
+    )
+    const trainMarks = Object.values(goalMarks(dir, 'train')).flat()
+    const holdoutMarks = Object.values(goalMarks(dir, 'holdout')).flat()
+    for (const conversation of conversations) {
+      expect(trainMarks.some((mark) => conversation.includes(mark))).toBe(true)
+      for (const mark of holdoutMarks) expect(conversation).not.toContain(mark)
+    }
 
     // results.tsv: a header and one row per decision
     const tsv = readFileSync(path.join(study, 'results.tsv'), 'utf8').trim().split('\n')

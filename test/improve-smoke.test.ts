@@ -8,7 +8,7 @@ import { execa } from 'execa'
 import { expect, test } from 'vitest'
 import { readLedger, type Row } from '../src/harness/improve/ledger.ts'
 import { readRun } from '../src/harness/results/store.ts'
-import { writeStudyProject } from './fixtures/improve/project.ts'
+import { goalMarks, writeStudyProject } from './fixtures/improve/project.ts'
 import { ROOT, tempDir } from './helpers.ts'
 
 const MODELS = `models:
@@ -67,4 +67,8 @@ test('one iteration with the embedded model as student', { timeout: LIMIT_MS + 6
     }
   }
   expect(readFileSync(path.join(results, 'results.tsv'), 'utf8').trim().split('\n')).toHaveLength(3)
+  // the teacher's conversation is on record: the train goal's failures, nothing of the holdout goal
+  const conversation = readFileSync(path.join(results, 'iterations/1/teacher.json'), 'utf8')
+  expect(conversation).toContain('Run length for a short recording')
+  for (const mark of goalMarks(dir, 'holdout')['holdout/eeg_rate']!) expect(conversation).not.toContain(mark)
 })

@@ -243,12 +243,13 @@ describe('the teacher', () => {
     const server = await startFixtureServer({
       'skilldelta/teacher': loadFixtureScript(path.join(FIXTURE, 'teacher.yaml')),
     })
+    const dir = tempDir('sd-teacher-')
     try {
       const proposed = await propose({
         teacher,
         client: testClient(server.url),
         attempts: 3,
-        dir: tempDir('sd-teacher-'),
+        dir,
         context: {
           iteration: 1,
           cluster,
@@ -265,6 +266,18 @@ describe('the teacher', () => {
       expect(JSON.stringify(server.requests[1]!.messages)).toMatch(
         /Proposal 1 could not be used: the reply is not JSON/,
       )
+      // teacher.json: the conversation exactly as the server received it, then the reply that was used
+      const kept = JSON.parse(readFileSync(path.join(dir, 'teacher.json'), 'utf8')) as {
+        conversation: { role: string; content: string }[]
+        attempts: { attempt: number; problem?: string }[]
+      }
+      const sent = server.requests[1]!.messages.map((m) => ({ role: m.role, content: m.content }))
+      expect(kept.conversation.slice(0, -1)).toEqual(sent)
+      expect(kept.conversation.at(-1)).toMatchObject({
+        role: 'assistant',
+        content: expect.stringContaining('tvb-seconds'),
+      })
+      expect(kept.attempts.map((a) => a.problem)).toEqual([expect.stringMatching(/not JSON/), undefined])
     } finally {
       await server.close()
     }

@@ -216,7 +216,7 @@ export async function propose(input: {
   client: ModelClient
   context: TeacherContext
   attempts: number
-  /** Where the conversation is kept for people (teacher.jsonl). */
+  /** Where the whole conversation, exactly as sent and received, is kept for people (teacher.json). */
   dir: string
 }): Promise<Proposed> {
   const messages = teacherMessages(input.context)
@@ -224,32 +224,35 @@ export async function propose(input: {
   const tokens = { in: 0, out: 0 }
   let problem = 'no reply'
   await mkdir(input.dir, { recursive: true })
-  const transcript: unknown[] = []
-  const save = () => writeFile(path.join(input.dir, 'teacher.json'), `${JSON.stringify(transcript, null, 2)}\n`)
+  // every message the teacher was sent, its replies among them: what it saw is on record (and auditable:
+  // no holdout goal, test/improve-loop.slow.ts)
+  const attempts: { attempt: number; cached: boolean; problem?: string }[] = []
+  const save = (conversation: ChatMessage[]) =>
+    writeFile(path.join(input.dir, 'teacher.json'), `${JSON.stringify({ conversation, attempts }, null, 2)}\n`)
   for (let attempt = 1; attempt <= input.attempts; attempt++) {
     const reply = await input.client.complete(input.teacher, { messages, responseFormat: format })
     tokens.in += reply.tokensIn ?? 0
     tokens.out += reply.tokensOut ?? 0
-    transcript.push({ attempt, messages: messages.length, reply: reply.content, cached: reply.cached })
+    const answered: ChatMessage = { role: 'assistant', content: reply.content }
     const parsed = parseProposal(reply.content)
     const applied = parsed.ok ? applyProposal(parsed.proposal, input.context.library) : undefined
     if (parsed.ok && applied?.ok) {
-      await save()
+      attempts.push({ attempt, cached: reply.cached })
+      await save([...messages, answered])
       const outcome = { ok: true as const, proposal: parsed.proposal, file: applied.file, text: applied.text }
       return { outcome, attempts: attempt, tokensIn: tokens.in, tokensOut: tokens.out }
     }
     problem = parsed.ok ? (applied as { problem: string }).problem : parsed.problem
-    transcript.push({ attempt, problem })
-    messages.push(
-      { role: 'assistant', content: reply.content },
-      {
+    attempts.push({ attempt, cached: reply.cached, problem })
+    messages.push(answered)
+    if (attempt < input.attempts)
+      messages.push({
         role: 'user',
         content:
           `Proposal ${input.context.iteration} could not be used: ${problem}. ` +
           'Reply again with only the JSON object described above.',
-      },
-    )
+      })
   }
-  await save()
+  await save(messages)
   return { outcome: { ok: false, problem }, attempts: input.attempts, tokensIn: tokens.in, tokensOut: tokens.out }
 }
