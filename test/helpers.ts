@@ -1,5 +1,4 @@
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
-import os from 'node:os'
+import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import path from 'node:path'
 import { execa } from 'execa'
 import { afterAll } from 'vitest'
@@ -13,13 +12,15 @@ import { strategyOf } from '../src/harness/models/providers/index.ts'
 import { runTrial } from '../src/harness/trial/run.ts'
 import { JUDGE_DIMENSIONS } from '../src/harness/judge/subject.ts'
 import type { TrialRecord } from '../src/harness/results/schema.ts'
+import { ownedTempDir, removeOwnedTempDirSync } from '../src/harness/util/temp-dirs.ts'
 
 export const ROOT = PACKAGE_ROOT
 
 /** A temporary directory removed after the file's tests. */
 export function tempDir(prefix = 'sd-test-'): string {
-  const dir = mkdtempSync(path.join(os.tmpdir(), prefix))
-  afterAll(() => rmSync(dir, { recursive: true, force: true }))
+  // afterAll when made while a file is collected; one made inside a test goes when the worker exits
+  const dir = ownedTempDir(prefix)
+  afterAll(() => removeOwnedTempDirSync(dir))
   return dir
 }
 

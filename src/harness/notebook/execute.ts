@@ -4,6 +4,7 @@ import { z } from 'zod'
 import { executionBudget } from '../config/limits.ts'
 import { harnessPython } from '../config/paths.ts'
 import { ExecutionSettingsSchema } from '../config/settings.ts'
+import { removeOwnedTempDir } from '../util/temp-dirs.ts'
 import { harvest } from './harvest.ts'
 import { claimKernel, KernelAhead, MAX_MESSAGE_BYTES, releaseCgroups, returnRunner } from './kernels.ts'
 import { ProbeReportSchema, RunnerReportSchema, type ExecutionReport, type RunnerReport } from './report.ts'
@@ -147,7 +148,7 @@ export async function executeNotebook(input: ExecuteOptions): Promise<ExecutionR
   } finally {
     returnRunner(runner, options.kernel)
     // the runner removes its kernel's directory; one that did not finish cannot, and one never sent has none
-    if (attempted ? !executed : fresh) await rm(spec.runtimeDir, { recursive: true, force: true })
+    if (attempted ? !executed : fresh) await removeOwnedTempDir(spec.runtimeDir)
   }
 }
 

@@ -1,9 +1,9 @@
 import { randomUUID } from 'node:crypto'
-import { mkdtemp, readFile, rm } from 'node:fs/promises'
-import os from 'node:os'
+import { readFile, rm } from 'node:fs/promises'
 import path from 'node:path'
 import { harnessPython } from '../config/paths.ts'
 import type { ExecutionSettings } from '../config/settings.ts'
+import { ownedTempDir, removeOwnedTempDir } from '../util/temp-dirs.ts'
 import { NotebookRunner, type HeldKernel, type KernelSpec } from './runner.ts'
 import { planKernelSandbox } from './sandbox.ts'
 
@@ -36,7 +36,7 @@ function kernelKey(python: string, settings: ExecutionSettings): string {
 export async function planKernel(python: string, settings: ExecutionSettings, ahead: boolean): Promise<KernelSpec> {
   const marker = randomUUID()
   // Unix-socket paths must stay under ~100 bytes: the runtime directory is short and temporary
-  const runtimeDir = await mkdtemp(path.join(os.tmpdir(), 'sdk-'))
+  const runtimeDir = ownedTempDir('sdk-')
   try {
     const sandbox = await planKernelSandbox({
       python,
@@ -58,7 +58,7 @@ export async function planKernel(python: string, settings: ExecutionSettings, ah
       ahead,
     }
   } catch (error) {
-    await rm(runtimeDir, { recursive: true, force: true })
+    await removeOwnedTempDir(runtimeDir)
     throw error
   }
 }
@@ -222,7 +222,7 @@ async function leftovers(held: HeldKernel): Promise<void> {
   const spec = await held.spec.catch(() => undefined)
   await held.ready
   await releaseCgroups(held.cgroups)
-  if (spec) await rm(spec.runtimeDir, { recursive: true, force: true })
+  if (spec) await removeOwnedTempDir(spec.runtimeDir)
 }
 
 /** Kill what is left in cgroups a runner could not clean up (it was killed), and remove them. */

@@ -1,9 +1,8 @@
-import { mkdtempSync, rmSync } from 'node:fs'
-import os from 'node:os'
 import path from 'node:path'
 import { z } from 'zod'
 import { PYTHON_PACKAGE_DIR } from '../config/paths.ts'
 import { LineProcess } from '../util/line-process.ts'
+import { ownedTempDir, removeOwnedTempDirSync } from '../util/temp-dirs.ts'
 
 /** A kernel a runner holds for a notebook to come. */
 export interface HeldKernel {
@@ -68,7 +67,7 @@ export class NotebookRunner {
 
   constructor(readonly python: string) {
     // Unix-socket paths must stay short: the scratch home is a short temporary directory
-    const home = mkdtempSync(path.join(os.tmpdir(), 'sdr-'))
+    const home = ownedTempDir('sdr-')
     this.home = home
     this.process = new LineProcess(python, ['-m', 'skilldelta_py.runner_service'], {
       env: {
@@ -84,7 +83,7 @@ export class NotebookRunner {
       cwd: home,
       detached: true, // its own process group: a timeout kills the runner and whatever it started
     })
-    this.exited = this.process.exited.then(() => rmSync(home, { recursive: true, force: true }))
+    this.exited = this.process.exited.then(() => removeOwnedTempDirSync(home))
   }
 
   get alive(): boolean {

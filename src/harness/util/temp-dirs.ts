@@ -1,0 +1,48 @@
+import { mkdtempSync, rmSync } from 'node:fs'
+import { rm } from 'node:fs/promises'
+import os from 'node:os'
+import path from 'node:path'
+
+// Directories this process made and removes when it is done with them. Whatever is still here when
+// the process ends — Vitest ends its workers with SIGTERM while their runners and unused kernels are
+// alive, so their exit callbacks never run — is removed then, synchronously: nothing piles up in the
+// temp dir.
+const owned = new Set<string>()
+let hooked = false
+
+function removeAll(): void {
+  for (const dir of owned) rmSync(dir, { recursive: true, force: true })
+  owned.clear()
+}
+
+/** Clean up, then let the signal do what it would have done had we not listened. */
+function onSignal(signal: NodeJS.Signals): void {
+  removeAll()
+  if (process.listenerCount(signal) === 0) process.kill(process.pid, signal)
+}
+
+function hook(): void {
+  hooked = true
+  process.once('exit', removeAll)
+  for (const signal of ['SIGTERM', 'SIGHUP'] as const) process.once(signal, onSignal)
+}
+
+/** A new directory under the system temp dir (short: Unix-socket paths live in it), removed at exit at the latest. */
+export function ownedTempDir(prefix: string): string {
+  const dir = mkdtempSync(path.join(os.tmpdir(), prefix))
+  owned.add(dir)
+  if (!hooked) hook()
+  return dir
+}
+
+/** Remove an owned directory now. */
+export async function removeOwnedTempDir(dir: string): Promise<void> {
+  owned.delete(dir)
+  await rm(dir, { recursive: true, force: true })
+}
+
+/** Remove an owned directory now, synchronously (from an exit or close path). */
+export function removeOwnedTempDirSync(dir: string): void {
+  owned.delete(dir)
+  rmSync(dir, { recursive: true, force: true })
+}
