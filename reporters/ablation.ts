@@ -4,7 +4,7 @@ import type { Reporter, Vitest } from 'vitest/node'
 import { readEnv } from '../src/harness/config/env.ts'
 import { existingRun } from '../src/harness/config/run.ts'
 import { buildReport, formatMarkdown, formatTerminal } from '../src/harness/report/ablation.ts'
-import { drawDeltaChart, drawSizeChart } from '../src/harness/report/chart.ts'
+import { ChartDrawer } from '../src/harness/report/chart.ts'
 import { readAblationReport } from '../src/harness/report/schema.ts'
 import { judgeSkipNote } from '../src/harness/report/summary.ts'
 import { indexRun, readRunView, recordsFile } from '../src/harness/results/store.ts'
@@ -35,8 +35,16 @@ export class AblationReporter implements Reporter {
   /** Index updates made while the run goes on, one after the other. */
   private indexing: Promise<unknown> = Promise.resolve()
 
+  /** Started with the run, so drawing at its end does not wait for Python's imports. */
+  private charts: ChartDrawer | undefined
+
   onInit(vitest: Vitest): void {
     this.vitest = vitest
+  }
+
+  onTestRunStart(): void {
+    this.charts?.close()
+    this.charts = new ChartDrawer()
   }
 
   /** The run's records.jsonl and where it lives, once the run is known. */
@@ -55,6 +63,16 @@ export class AblationReporter implements Reporter {
   }
 
   async onTestRunEnd(): Promise<void> {
+    const charts = this.charts ?? new ChartDrawer()
+    this.charts = undefined
+    try {
+      await this.report(charts)
+    } finally {
+      charts.close()
+    }
+  }
+
+  private async report(charts: ChartDrawer): Promise<void> {
     const vitest = this.vitest
     const where = this.where()
     if (!vitest || !where) return
@@ -84,11 +102,11 @@ export class AblationReporter implements Reporter {
     const judgeNote = judgeSkipNote(records)
     if (judgeNote) vitest.logger.log(`${judgeNote}\n`)
     await writeFile(path.join(dir, 'ablation.md'), `${formatMarkdown(report)}\n`)
-    const charts = [
-      await drawDeltaChart(json, path.join(dir, 'ablation.png')),
-      await drawSizeChart(json, path.join(dir, 'ablation-size.png')),
-    ].filter((c): c is string => c !== undefined)
-    if (charts.length) vitest.logger.log(`charts: ${charts.map((c) => path.relative(process.cwd(), c)).join(', ')}`)
+    const drawn = await charts.draw(json, {
+      delta: path.join(dir, 'ablation.png'),
+      size: path.join(dir, 'ablation-size.png'),
+    })
+    if (drawn.length) vitest.logger.log(`charts: ${drawn.map((c) => path.relative(process.cwd(), c)).join(', ')}`)
   }
 }
 

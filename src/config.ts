@@ -143,31 +143,47 @@ export function defineSkilldeltaConfig(config: SkilldeltaConfig = {}): ViteUserC
   const plan: JudgePlan = judge
     ? { setup: judge }
     : { unavailable: 'no judge model configured: name one under judge: in models.yaml, or set SKILLDELTA_JUDGE' }
-  const projects: TestProjectInlineConfiguration[] = models.models.map((model) => ({
-    extends: true,
-    test: {
+  // Every project is whole rather than `extends: true`: extending makes Vitest load (and bundle) this
+  // config file once more per project — with ten models, about 1.5 s before anything runs. What
+  // extending gave them, they get here: the plugin and the user's `vitest:` options (Vitest ignores
+  // the root-only ones, like maxWorkers, inside a project).
+  const inherited = mergeConfig(
+    {
+      plugins: [skilldelta(settings)],
+      // one worker process runs goal file after goal file: its notebook runner, the kernels it
+      // started ahead and its analysis process stay up across files instead of restarting per file
+      test: { isolate: false },
+    },
+    extra ? { ...extra, test: { ...extra.test, projects: undefined } } : {},
+  ) as TestProjectInlineConfiguration
+  const project = (test: TestProjectInlineConfiguration['test']) =>
+    mergeConfig(inherited, { test }) as TestProjectInlineConfiguration
+  const projects: TestProjectInlineConfiguration[] = models.models.map((model) =>
+    project({
       name: model.name,
       include: settings.include,
       provide: { 'skilldelta:model': model, 'skilldelta:judge': plan },
-    },
-  }))
+    }),
+  )
   if (settings.oracles)
-    projects.push({
-      extends: true,
-      test: {
+    projects.push(
+      project({
         name: ORACLES_PROJECT,
         dir: ORACLES_DIR,
         include: ['suite.ts'],
         // each test runs one notebook; TVB simulations use about one core each
         maxConcurrency: Math.max(1, availableParallelism()),
-      },
-    })
+      }),
+    )
   const allure: [string, Record<string, unknown>][] = settings.allure
     ? [['allure-vitest/reporter', { resultsDir: 'allure-results' }]]
     : []
   const base = defineConfig({
     plugins: [skilldelta(settings)],
     test: {
+      // one worker process runs goal file after goal file: its notebook runner, kernels started ahead
+      // and analysis process stay up across files (a new process per file would restart them all)
+      isolate: false,
       projects,
       reporters: [
         'default',

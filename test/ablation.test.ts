@@ -5,7 +5,7 @@ import { describe, expect, test } from 'vitest'
 import type { TestSpecification, Vitest } from 'vitest/node'
 import { buildAblation, buildReport, formatMarkdown, objectiveScore } from '../src/harness/report/ablation.ts'
 import { buildGrid, formatGridMarkdown } from '../src/harness/report/grid.ts'
-import { drawDeltaChart } from '../src/harness/report/chart.ts'
+import { drawCharts } from '../src/harness/report/chart.ts'
 import { MatrixSequencer } from '../src/harness/runtime/sequencer.ts'
 import type { TrialRecord } from '../src/harness/results/schema.ts'
 import { appendRecord, readRecordFiles, readRun, recordsFile } from '../src/harness/results/store.ts'
@@ -111,9 +111,9 @@ describe('the ablation table', () => {
   test('the Δ chart is drawn from ablation.json', async () => {
     const json = path.join(dir, 'ablation.json')
     writeFileSync(json, JSON.stringify(buildReport(records)))
-    const png = await drawDeltaChart(json, path.join(dir, 'ablation.png'))
-    expect(png).toBe(path.join(dir, 'ablation.png'))
-    expect(readFileSync(png!).subarray(1, 4).toString()).toBe('PNG')
+    const png = { delta: path.join(dir, 'ablation.png'), size: path.join(dir, 'size.png') }
+    expect(await drawCharts(json, png)).toEqual([png.delta, png.size])
+    expect(readFileSync(png.delta).subarray(1, 4).toString()).toBe('PNG')
   })
 
   test('Markdown for job summaries and PRs', () => {
@@ -194,9 +194,11 @@ describe('the judge tables', () => {
   test('the chart gets a second panel for the judge', async () => {
     const json = path.join(dir, 'judged.json')
     writeFileSync(json, JSON.stringify(report))
-    const png = readFileSync((await drawDeltaChart(json, path.join(dir, 'judged.png')))!)
+    const delta = async (name: string) =>
+      readFileSync((await drawCharts(json, { delta: path.join(dir, name), size: path.join(dir, `size-${name}`) }))[0]!)
+    const png = await delta('judged.png')
     writeFileSync(json, JSON.stringify(buildAblation(records)))
-    const single = readFileSync((await drawDeltaChart(json, path.join(dir, 'single.png')))!)
+    const single = await delta('single.png')
     const height = (image: Buffer) => image.readUInt32BE(20) // PNG IHDR
     expect(height(png)).toBe(2 * height(single))
   })

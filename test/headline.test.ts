@@ -2,7 +2,7 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import path from 'node:path'
 import { describe, expect, test } from 'vitest'
 import { buildAblation, buildReport, formatMarkdown, formatTerminal } from '../src/harness/report/ablation.ts'
-import { drawSizeChart } from '../src/harness/report/chart.ts'
+import { drawCharts } from '../src/harness/report/chart.ts'
 import { verdictOf } from '../src/harness/report/headline.ts'
 import { readAblationReport } from '../src/harness/report/schema.ts'
 import type { TrialRecord } from '../src/harness/results/schema.ts'
@@ -176,18 +176,19 @@ describe('from ablation.json alone', () => {
     expect(() => readAblationReport({ ...json, rows: 'x' })).toThrow(/ablation\.json: rows/)
   })
 
-  test('the size chart is drawn from ablation.json: scores against params, log scale, with the reference', async () => {
+  test('the size chart is drawn from ablation.json with the Δ chart: scores against params, log scale', async () => {
     const file = path.join(dir, 'ablation.json')
     writeFileSync(file, JSON.stringify(buildReport(records)))
-    const png = await drawSizeChart(file, path.join(dir, 'size.png'))
-    expect(png).toBe(path.join(dir, 'size.png'))
-    expect(readFileSync(png!).subarray(1, 4).toString()).toBe('PNG')
-    // nothing with params: nothing drawn
+    const png = { delta: path.join(dir, 'delta.png'), size: path.join(dir, 'size.png') }
+    expect(await drawCharts(file, png)).toEqual([png.delta, png.size])
+    for (const chart of [png.delta, png.size]) expect(readFileSync(chart).subarray(1, 4).toString()).toBe('PNG')
+    // nothing with params: no size chart
     writeFileSync(
       file,
       JSON.stringify(buildReport(records.map((r) => ({ ...r, model: { ...r.model, params: null } })))),
     )
-    expect(await drawSizeChart(file, path.join(dir, 'none.png'))).toBeUndefined()
+    const none = { delta: path.join(dir, 'delta-none.png'), size: path.join(dir, 'none.png') }
+    expect(await drawCharts(file, none)).toEqual([none.delta])
   })
 
   test('merged shards give the same headline table, whatever the order of the records', async () => {
