@@ -35,3 +35,16 @@ test('removed on SIGTERM, and the process still dies of SIGTERM', async () => {
   expect(done.signal).toBe('SIGTERM')
   expect(existsSync(dir)).toBe(false)
 })
+
+test('a process killed outright leaves its directory; the next one to use the prefix removes it', async () => {
+  const running = child(true)
+  const dir = await new Promise<string>((resolve) =>
+    running.stdout!.once('data', (d: Buffer) => resolve(`${d}`.trim())),
+  )
+  running.kill('SIGKILL')
+  await running
+  expect(existsSync(dir)).toBe(true)
+  const next = await child(false)
+  expect(next.exitCode).toBe(0)
+  expect(existsSync(dir)).toBe(false)
+})

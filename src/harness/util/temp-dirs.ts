@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs'
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs'
 import { rm } from 'node:fs/promises'
 import os from 'node:os'
 import path from 'node:path'
@@ -27,9 +27,45 @@ function hook(): void {
   for (const signal of ['SIGTERM', 'SIGHUP'] as const) process.once(signal, onSignal)
 }
 
-/** A new directory under the system temp dir (short: Unix-socket paths live in it), removed at exit at the latest. */
+const alive = (pid: number): boolean => {
+  try {
+    process.kill(pid, 0)
+    return true
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM' // someone else's process: alive
+  }
+}
+
+// A process killed outright (SIGKILL, the OOM killer) removes nothing: the next one to use a prefix
+// removes that prefix's directories whose process is gone (the pid is in the name).
+const swept = new Set<string>()
+function sweep(prefix: string): void {
+  swept.add(prefix)
+  const pattern = new RegExp(`^${prefix.replace(/[^\w-]/g, '')}(\\d+)-`)
+  let names: string[]
+  try {
+    names = readdirSync(os.tmpdir())
+  } catch {
+    return
+  }
+  for (const name of names) {
+    const pid = Number(pattern.exec(name)?.[1] ?? NaN)
+    if (!pid || pid === process.pid || alive(pid)) continue
+    try {
+      rmSync(path.join(os.tmpdir(), name), { recursive: true, force: true })
+    } catch {
+      // not ours to remove (another user's): leave it
+    }
+  }
+}
+
+/**
+ * A new directory under the system temp dir (short: Unix-socket paths live in it), named
+ * `<prefix><pid>-…`, removed at exit at the latest.
+ */
 export function ownedTempDir(prefix: string): string {
-  const dir = mkdtempSync(path.join(os.tmpdir(), prefix))
+  if (!swept.has(prefix)) sweep(prefix)
+  const dir = mkdtempSync(path.join(os.tmpdir(), `${prefix}${process.pid}-`))
   owned.add(dir)
   if (!hooked) hook()
   return dir
