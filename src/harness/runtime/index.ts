@@ -37,15 +37,21 @@ function model(): ModelSpec {
 const judgePlan = (): JudgePlan => inject('skilldelta:judge') ?? { unavailable: 'no judge model configured' }
 const services = (): RunServices => inject('skilldelta:services') ?? {}
 
-let client: ModelClient | undefined
-/** One model client per worker: the cache, the broker's slots and retries for every call it makes. */
+const clients = new Map<string, ModelClient>()
+/**
+ * One model client per worker and project services: the cache, the broker's slots and retries for
+ * every call it makes. A worker runs file after file (not isolated), possibly of several projects.
+ */
 function modelClient(): ModelClient {
   const { brokerUrl, fixtureUrl } = services()
-  client ??= new ModelClient({
+  const options = {
     cache: run().cache,
     ...(brokerUrl ? { brokerUrl } : {}),
     ...(fixtureUrl ? { fixtureUrl } : {}),
-  })
+  }
+  const key = JSON.stringify(options)
+  let client = clients.get(key)
+  if (!client) clients.set(key, (client = new ModelClient(options)))
   return client
 }
 
