@@ -63,16 +63,17 @@ export class AblationReporter implements Reporter {
   }
 
   async onTestRunEnd(): Promise<void> {
-    const charts = this.charts ?? new ChartDrawer()
+    const charts = this.charts
     this.charts = undefined
     try {
       await this.report(charts)
     } finally {
-      charts.close()
+      charts?.close()
     }
   }
 
-  private async report(charts: ChartDrawer): Promise<void> {
+  /** `charts`: the drawer started with the run, if one was; otherwise one starts when there is something to draw. */
+  private async report(charts: ChartDrawer | undefined): Promise<void> {
     const vitest = this.vitest
     const where = this.where()
     if (!vitest || !where) return
@@ -102,7 +103,7 @@ export class AblationReporter implements Reporter {
     const judgeNote = judgeSkipNote(records)
     if (judgeNote) vitest.logger.log(`${judgeNote}\n`)
     await writeFile(path.join(dir, 'ablation.md'), `${formatMarkdown(report)}\n`)
-    const drawn = await charts.draw(json, {
+    const drawn = await (charts ?? new ChartDrawer()).draw(json, {
       delta: path.join(dir, 'ablation.png'),
       size: path.join(dir, 'ablation-size.png'),
     })

@@ -147,9 +147,10 @@ export function defineSkilldeltaConfig(config: SkilldeltaConfig = {}): ViteUserC
   // config file once more per project — with ten models, about 1.5 s before anything runs. What
   // extending gave them, they get here: the plugin and the user's `vitest:` options (Vitest ignores
   // the root-only ones, like maxWorkers, inside a project).
+  const plugin = skilldelta(settings)
   const inherited = mergeConfig(
     {
-      plugins: [skilldelta(settings)],
+      plugins: [plugin],
       // one worker process runs goal file after goal file: its notebook runner, the kernels it
       // started ahead and its analysis process stay up across files instead of restarting per file
       test: { isolate: false },
@@ -179,11 +180,8 @@ export function defineSkilldeltaConfig(config: SkilldeltaConfig = {}): ViteUserC
     ? [['allure-vitest/reporter', { resultsDir: 'allure-results' }]]
     : []
   const base = defineConfig({
-    plugins: [skilldelta(settings)],
+    plugins: [plugin],
     test: {
-      // one worker process runs goal file after goal file: its notebook runner, kernels started ahead
-      // and analysis process stay up across files (a new process per file would restart them all)
-      isolate: false,
       projects,
       reporters: [
         'default',

@@ -18,7 +18,7 @@ export interface ChartFiles {
  * scores against its size (params, log scale) with 95 % intervals and the reference baseline as a line.
  */
 const start = () =>
-  execa(harnessPython(), ['-m', 'skilldelta_py.charts', '--stdin'], {
+  execa(harnessPython(), ['-m', 'skilldelta_py.charts'], {
     extendEnv: false,
     env: { PYTHONPATH: PYTHON_PACKAGE_DIR, MPLBACKEND: 'Agg', HOME: '/tmp' },
     stdin: 'pipe',
